@@ -1,0 +1,586 @@
+"""Build layer: the resumable state machine that turns fragments into live Python values.
+
+:func:`engine` is a generator; the parser binds its ``send`` as ``feed``. Its locals *are* the
+scan state (h11 keeps its state in explicit attributes; here the same explicit states live in
+generator locals because attribute access per token would cost more than the token itself):
+
+* ``state`` -- what the next character may be (one of the constants below);
+* ``top`` / ``stack`` -- the innermost open container and its parents: real ``dict`` / ``list``
+  objects, attached to their parent the moment they open, so the partial value is always the
+  same object graph, mutated in place (never rebuilt, never copied);
+* ``s`` and its slot ``sc[sk]`` -- the text of an open string; ``num`` -- an open number;
+  ``carry`` -- at most 11 characters of a cut token that cannot be scanned yet (a literal such as
+  ``tr``, an escape such as ``\\u00`` or a high surrogate waiting for its pair).
+
+Cost argument (why the whole stream is O(n)): every character is matched by a compiled pattern
+or a C string method exactly once, except ``carry`` (bounded by 11 characters) which is scanned
+again with the next fragment. Completed text is never kept: the consumed part of each fragment
+is dropped when the fragment is done, so no buffer grows with the document. An open string grows
+with ``s += text``; before that, its slot in the partial value is released so that CPython can
+extend the string in place instead of copying it (the copy would make long strings quadratic
+when the partial value is read after every fragment).
+
+The lexical patterns and conversions come from :mod:`partialjson.scan`; bytes are decoded by
+:mod:`partialjson.decode` before they get here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any, Final
+
+from .decode import Utf8Decoder
+from .errors import IncompleteJSONError, LimitExceededError, ParseError
+from .scan import (
+    ESCAPES,
+    LITERALS,
+    WS,
+    describe,
+    escape_prefix,
+    hex4,
+    number_chars,
+    number_grammar,
+    plain_run,
+    simple_string,
+    skip_ws,
+)
+
+__all__ = ["CLOSE", "DEFAULT_LIMITS", "engine"]
+
+# The explicit states. Strings come first so that ``state < VALUE`` means "inside a string".
+STR: Final = 0  # inside a string that is a value
+KSTR: Final = 1  # inside a string that is an object key
+VALUE: Final = 2  # a value must follow (top level, after ':' or after ',' in an array)
+FIRST_ITEM: Final = 3  # just after '[': a value or ']'
+KEY: Final = 4  # after ',' in an object: a key must follow
+FIRST_KEY: Final = 5  # just after '{': a key or '}'
+COLON: Final = 6  # after a key: ':' must follow
+AFTER: Final = 7  # after a value in a container: ',' or the closing bracket
+NUM: Final = 8  # inside a number that reached the end of the previous fragment
+END: Final = 9  # the single top-level value is complete: only whitespace may follow
+
+#: Sent to the engine by ``close()``: end of input.
+CLOSE: Final = object()
+
+#: Limits used when the caller gives none.
+DEFAULT_LIMITS: Final = {
+    "max_depth": 1024,  # open containers
+    "max_string": 64 * 1024 * 1024,  # characters in one string or key
+    "max_number": 10_000,  # characters in one number
+}
+
+_EXPECTED: Final = {
+    VALUE: "a value",
+    FIRST_ITEM: "a value or ']'",
+    KEY: "a string key",
+    FIRST_KEY: "a string key or '}'",
+    COLON: "':'",
+    END: "end of input (extra data after the JSON value)",
+}
+
+Feed = Generator[Any, Any, None]
+
+
+def located(
+    cls: type[ParseError], msg: str, buf: str, i: int, pos: int, nl: int, lstart: int
+) -> ParseError:
+    """Build an error at ``buf[i]``; ``buf`` starts at offset ``pos`` after ``nl`` newlines."""
+    line = nl + buf.count("\n", 0, i) + 1
+    k = buf.rfind("\n", 0, i)
+    col = i - k if k >= 0 else pos + i - lstart + 1
+    return cls(msg, pos + i, line, col, buf[max(0, i - 20) : i + 20])
+
+
+def engine(
+    box: list[Any],
+    on_fail: Callable[[ParseError], None],
+    multiple: bool = False,
+    partial_strings: bool = True,
+    max_depth: int = DEFAULT_LIMITS["max_depth"],
+    max_string: int = DEFAULT_LIMITS["max_string"],
+    max_number: int = DEFAULT_LIMITS["max_number"],
+) -> Feed:
+    """The resumable parser. Prime with ``next()``; then ``send(fragment)``.
+
+    ``box[0]`` always holds the current top-level value (live, partial while incomplete).
+    Each ``send`` returns the top-level values completed by that fragment (``()`` if none);
+    ``send(CLOSE)`` ends the input and returns the value (or the list of values when
+    ``multiple``). Errors are reported to ``on_fail`` and raised; the generator is then dead.
+    """
+    # Cache globals as locals: the loop below is the hot path of the whole library.
+    plain = plain_run
+    simple = simple_string
+    ws_run = skip_ws
+    numch = number_chars
+    numgr = number_grammar
+    esc_map = ESCAPES
+    lits = LITERALS
+    show = partial_strings
+
+    stack: list[Any] = []  # parents of `top`; its length is the nesting depth
+    top: Any = None  # innermost open container, None at top level
+    is_list = False
+    key: str = ""  # the member key waiting for its value (objects)
+    state = VALUE
+    s = ""  # text of the open string
+    sc: Any = box  # the open string's slot in the partial value: sc[sk]
+    sk: Any = 0
+    num = ""  # text of an open number cut by a fragment boundary
+    carry = ""  # a cut literal or escape, rescanned with the next fragment
+    pos = 0  # offset of buf[0] in the stream (characters)
+    nl = 0  # newlines before pos
+    lstart = 0  # offset where the current line starts
+    decoder: Utf8Decoder | None = None
+    out: list[Any] | None = None
+    res: Any = None
+    buf = ""
+    i = 0
+    try:
+        while True:
+            msg = yield res
+            out = None
+            closing = False
+            if msg.__class__ is not str:
+                if isinstance(msg, (bytes, bytearray, memoryview)):
+                    if decoder is None:
+                        decoder = Utf8Decoder()
+                        decoder.start = pos == 0 and not carry and top is None and state == VALUE
+                    try:
+                        msg = decoder.decode(msg, pos + len(carry))
+                    except ParseError as e:
+                        text = carry + getattr(e, "good", "")
+                        raise located(type(e), e.msg, text, len(text), pos, nl, lstart) from None
+                elif msg is CLOSE:
+                    closing = True
+                    if decoder is not None:
+                        decoder.finish(pos + len(carry))
+                    # A number ends at end of input as it would at whitespace.
+                    msg = " " if state == NUM else ""
+                else:
+                    raise TypeError(f"feed() takes str or bytes, not {type(msg).__name__}")
+
+            # Fast path: the whole fragment lies inside a string value (most LLM deltas).
+            if (
+                state == STR
+                and msg  # (close() arrives as "" and must take the general path)
+                and not carry
+                and '"' not in msg
+                and "\\" not in msg
+                and msg.isprintable()
+            ):
+                if show:
+                    sc[sk] = ""  # release our string so that += can grow it in place
+                    s += msg
+                    sc[sk] = s
+                else:
+                    s += msg
+                pos += len(msg)
+                if len(s) > max_string:
+                    raise LimitExceededError(
+                        f"string longer than max_string={max_string}", pos, nl + 1, pos - lstart + 1
+                    )
+                res = ()
+                continue
+
+            if carry:
+                buf = carry + msg
+                carry = ""
+            else:
+                buf = msg
+            n = len(buf)
+            i = 0
+            while i < n:
+                if state < VALUE:
+                    # ---- inside a string: decode up to the closing quote or the fragment end
+                    val = state == STR
+                    if val and show:
+                        sc[sk] = ""
+                    fin = False
+                    while True:
+                        j = plain(buf, i).end()
+                        if j == n:
+                            s += buf[i:] if i else buf
+                            i = n
+                            break
+                        if j > i:
+                            s += buf[i:j]
+                        c = buf[j]
+                        if c == '"':
+                            i = j + 1
+                            fin = True
+                            break
+                        if c != "\\":
+                            raise located(
+                                ParseError,
+                                f"invalid {describe(buf, j)} in string (must be escaped)",
+                                buf,
+                                j,
+                                pos,
+                                nl,
+                                lstart,
+                            )
+                        ec = buf[j + 1 : j + 2]
+                        if ec == "u":
+                            h = buf[j + 2 : j + 6]
+                            if hex4(h):
+                                cp = int(h, 16)
+                                if 0xD800 <= cp <= 0xDBFF:
+                                    # A high surrogate: combine with a following low one,
+                                    # as json.loads does; else it stays a lone surrogate.
+                                    rest = buf[j + 6 : j + 12]
+                                    if len(rest) == 6:
+                                        if rest[:2] == "\\u" and hex4(rest[2:]):
+                                            lo = int(rest[2:], 16)
+                                            if 0xDC00 <= lo <= 0xDFFF:
+                                                s += chr(
+                                                    0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                                                )
+                                                i = j + 12
+                                                continue
+                                    elif not rest or escape_prefix(rest):
+                                        carry = buf[j:]  # wait for the possible pair
+                                        i = n
+                                        break
+                                s += chr(cp)
+                                i = j + 6
+                            elif len(h) < 4 and escape_prefix(buf[j:]):
+                                carry = buf[j:]
+                                i = n
+                                break
+                            else:
+                                raise located(
+                                    ParseError,
+                                    "invalid \\uXXXX escape (expected 4 hex digits)",
+                                    buf,
+                                    j,
+                                    pos,
+                                    nl,
+                                    lstart,
+                                )
+                        elif ec in esc_map:
+                            s += esc_map[ec]
+                            i = j + 2
+                        elif not ec:
+                            carry = "\\"
+                            i = n
+                            break
+                        else:
+                            raise located(
+                                ParseError,
+                                f"invalid escape '\\{ec}' in string",
+                                buf,
+                                j,
+                                pos,
+                                nl,
+                                lstart,
+                            )
+                    if len(s) > max_string:
+                        raise located(
+                            LimitExceededError,
+                            f"string longer than max_string={max_string}",
+                            buf,
+                            i,
+                            pos,
+                            nl,
+                            lstart,
+                        )
+                    if not fin:
+                        if val and show:
+                            sc[sk] = s
+                        break
+                    if not val:
+                        key = s
+                        state = COLON
+                        continue
+                    v: Any = s
+                    if show:
+                        sc[sk] = s
+                        if top is not None:
+                            state = AFTER
+                            continue
+                elif state == NUM:
+                    # ---- a number cut by the previous fragment boundary
+                    k = numch(buf, i).end()
+                    num += buf[i:k]
+                    if len(num) > max_number:
+                        raise located(
+                            LimitExceededError,
+                            f"number longer than max_number={max_number}",
+                            buf,
+                            k,
+                            pos,
+                            nl,
+                            lstart,
+                        )
+                    if k == n:
+                        i = n
+                        break
+                    m = numgr(num)
+                    if m is None:
+                        raise located(
+                            ParseError, f"invalid number {num[:40]!r}", buf, k, pos, nl, lstart
+                        )
+                    try:
+                        v = float(num) if m.lastindex else int(num)
+                    except ValueError as err:
+                        raise located(
+                            LimitExceededError, str(err), buf, k, pos, nl, lstart
+                        ) from None
+                    num = ""
+                    i = k
+                else:
+                    c = buf[i]
+                    if c in WS:
+                        i = ws_run(buf, i).end()
+                        continue
+                    if c == "}" or c == "]":
+                        if (
+                            top is not None
+                            and (is_list == (c == "]"))
+                            and (state == AFTER or state == (FIRST_ITEM if is_list else FIRST_KEY))
+                        ):
+                            v = top
+                            top = stack.pop()
+                            i += 1
+                            if top is not None:
+                                is_list = top.__class__ is list
+                                state = AFTER
+                                continue
+                            is_list = False
+                            # fall through: a top-level container completed
+                        else:
+                            raise located(
+                                ParseError,
+                                f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
+                                buf,
+                                i,
+                                pos,
+                                nl,
+                                lstart,
+                            )
+                    elif state == AFTER:
+                        if c == ",":
+                            i += 1
+                            state = VALUE if is_list else KEY
+                            continue
+                        raise located(
+                            ParseError,
+                            f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
+                            buf,
+                            i,
+                            pos,
+                            nl,
+                            lstart,
+                        )
+                    elif state == COLON:
+                        if c == ":":
+                            i += 1
+                            state = VALUE
+                            continue
+                        raise located(
+                            ParseError,
+                            f"expected ':' after an object key, found {describe(buf, i)}",
+                            buf,
+                            i,
+                            pos,
+                            nl,
+                            lstart,
+                        )
+                    elif state == KEY or state == FIRST_KEY:
+                        if c == '"':
+                            m = simple(buf, i)
+                            if m is not None:
+                                key = m.group(1)
+                                i = m.end()
+                                state = COLON
+                                continue
+                            s = ""
+                            i += 1
+                            state = KSTR
+                            continue
+                        raise located(
+                            ParseError,
+                            f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
+                            buf,
+                            i,
+                            pos,
+                            nl,
+                            lstart,
+                        )
+                    elif state == END:
+                        raise located(
+                            ParseError,
+                            f"expected {_EXPECTED[END]}, found {describe(buf, i)}",
+                            buf,
+                            i,
+                            pos,
+                            nl,
+                            lstart,
+                        )
+                    # ---- a value must start here (VALUE or FIRST_ITEM)
+                    elif c == '"':
+                        m = simple(buf, i)
+                        if m is not None:
+                            v = m.group(1)
+                            i = m.end()
+                        else:
+                            s = ""
+                            i += 1
+                            state = STR
+                            if top is None:
+                                sc = box
+                                sk = 0
+                            elif is_list:
+                                sc = top
+                                sk = -1
+                                if show:
+                                    top.append("")
+                            else:
+                                sc = top
+                                sk = key
+                            if show:
+                                sc[sk] = ""
+                            continue
+                    elif c == "{" or c == "[":
+                        if len(stack) >= max_depth:
+                            raise located(
+                                LimitExceededError,
+                                f"nesting deeper than max_depth={max_depth}",
+                                buf,
+                                i,
+                                pos,
+                                nl,
+                                lstart,
+                            )
+                        d: Any = [] if c == "[" else {}
+                        if top is None:
+                            box[0] = d
+                        elif is_list:
+                            top.append(d)
+                        else:
+                            top[key] = d
+                        stack.append(top)
+                        top = d
+                        is_list = c == "["
+                        state = FIRST_ITEM if is_list else FIRST_KEY
+                        i += 1
+                        continue
+                    elif c in "-0123456789":
+                        k = numch(buf, i).end()
+                        if k == n:
+                            num = buf[i:]
+                            if len(num) > max_number:
+                                raise located(
+                                    LimitExceededError,
+                                    f"number longer than max_number={max_number}",
+                                    buf,
+                                    i,
+                                    pos,
+                                    nl,
+                                    lstart,
+                                )
+                            state = NUM
+                            i = n
+                            break
+                        txt = buf[i:k]
+                        m = numgr(txt)
+                        if m is None:
+                            raise located(
+                                ParseError, f"invalid number {txt[:40]!r}", buf, i, pos, nl, lstart
+                            )
+                        try:
+                            v = float(txt) if m.lastindex else int(txt)
+                        except ValueError as err:
+                            raise located(
+                                LimitExceededError, str(err), buf, i, pos, nl, lstart
+                            ) from None
+                        i = k
+                    elif c in lits:
+                        word, v = lits[c]
+                        if buf.startswith(word, i):
+                            i += len(word)
+                        elif n - i < len(word) and word.startswith(buf[i:]):
+                            carry = buf[i:]
+                            i = n
+                            break
+                        else:
+                            raise located(
+                                ParseError,
+                                f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
+                                buf,
+                                i,
+                                pos,
+                                nl,
+                                lstart,
+                            )
+                    else:
+                        raise located(
+                            ParseError,
+                            f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
+                            buf,
+                            i,
+                            pos,
+                            nl,
+                            lstart,
+                        )
+
+                # ---- a value `v` is complete: attach it to its container
+                if top is None:
+                    box[0] = v
+                    if out is None:
+                        out = [v]
+                    else:
+                        out.append(v)
+                    state = VALUE if multiple else END
+                elif is_list:
+                    top.append(v)
+                    state = AFTER
+                else:
+                    top[key] = v
+                    state = AFTER
+
+            if "\n" in buf:
+                nl += buf.count("\n")
+                lstart = pos + buf.rfind("\n") + 1
+            pos += n - len(carry)
+
+            if not closing:
+                res = out or ()
+                continue
+            # ---- end of input
+            if carry or not (state == END or (multiple and state == VALUE and top is None)):
+                if state == STR and not show:  # keep what was received
+                    if top is None:
+                        box[0] = s
+                    elif is_list:
+                        top.append(s)
+                    else:
+                        top[key] = s
+                what = (
+                    "no JSON value"
+                    if box[0] is None and top is None and state == VALUE
+                    else f"input ended inside {_inside(state, carry, top)}"
+                )
+                raise IncompleteJSONError(what, pos, nl + 1, pos - lstart + 1, buf[-20:])
+            res = (out or []) if multiple else box[0]
+    except ParseError as e:
+        if e.partial is None:
+            e.partial = box[0]
+        on_fail(e)
+        raise
+
+
+def _expected(state: int, is_list: bool) -> str:
+    if state == AFTER:
+        return "',' or ']'" if is_list else "',' or '}'"
+    return _EXPECTED.get(state, "a value")
+
+
+def _inside(state: int, carry: str, top: Any) -> str:
+    if carry:
+        return f"the token {carry!r}"
+    if state < VALUE:
+        return "a string" if state == STR else "an object key"
+    if state == NUM:
+        return "a number"
+    return "an array" if isinstance(top, list) else "an object"

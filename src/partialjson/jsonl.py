@@ -1,0 +1,265 @@
+"""``JSONLParser``: newline-delimited records (JSONL / NDJSON) from fragments of any size.
+
+Work per fragment: one ``rfind`` for the last newline; a fragment without one is only appended
+to the pending line (a list of pieces, joined once, so a long line fed in tiny deltas stays
+O(n)). The complete lines of a fragment are parsed together by ``orjson.loads`` -- the fast path
+for complete values -- unless the block holds a run of 19 or more digits (orjson turns integers
+beyond 64 bits into floats, ``json.loads`` does not: found with ``bytes.translate`` + ``find``,
+all in C). Any line orjson rejects or might read differently is parsed again by the exact
+engine, which either gives the ``json.loads`` value (e.g. ``1e400``, lone surrogate escapes) or
+the precise :class:`ParseError`. So a record is always exactly ``json.loads(line)``.
+
+The in-progress record's partial value (``.partial``) is computed lazily: the pending pieces
+are fed to a :class:`~partialjson.Parser` only when ``.partial`` is read, each piece once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import orjson
+
+from .build import DEFAULT_LIMITS
+from .errors import LimitExceededError, ParseError
+from .parser import Parser
+
+__all__ = ["JSONLParser"]
+
+_loads = orjson.loads
+_OrjsonError = orjson.JSONDecodeError
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 19  # 19 digits may exceed 64 bits
+_BLANK = b" \t\r"
+_BOM = b"\xef\xbb\xbf"
+
+OnError = Literal["raise", "skip"]
+
+
+class JSONLParser:
+    """Push parser for newline-delimited JSON records.
+
+    ``feed(chunk)`` (``str`` or UTF-8 ``bytes``, split anywhere) returns the records completed by
+    that chunk, in order; ``close()`` returns the records still pending (a last line without a
+    trailing newline). Lines end with ``\\n`` or ``\\r\\n``; blank lines are skipped.
+
+    ``on_error="raise"`` (default) raises the first malformed line as :class:`ParseError`
+    (``.line`` is its 1-based line number; ``.partial`` the records that the failing call had
+    completed before it) and the parser stops. ``on_error="skip"`` appends the error to
+    ``.errors`` and goes on with the next line: every good record is still delivered.
+
+    ``max_line`` bounds the bytes held for one pending line (``LimitExceededError``); the other
+    limits are those of :class:`~partialjson.Parser` and apply to each record.
+    """
+
+    def __init__(
+        self,
+        on_error: OnError = "raise",
+        *,
+        max_line: int = 64 * 1024 * 1024,
+        partial_strings: bool = True,
+        max_depth: int = DEFAULT_LIMITS["max_depth"],
+        max_string: int = DEFAULT_LIMITS["max_string"],
+        max_number: int = DEFAULT_LIMITS["max_number"],
+    ) -> None:
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
+        self.errors: list[ParseError] = []
+        self._skip = on_error == "skip"
+        self._max_line = max_line
+        self._opts: dict[str, Any] = {
+            "partial_strings": partial_strings,
+            "max_depth": max_depth,
+            "max_string": max_string,
+            "max_number": max_number,
+        }
+        self._pieces: list[bytes] = []  # the pending (incomplete) line
+        self._size = 0  # bytes in _pieces
+        self._lines = 0  # complete lines seen
+        self._offset = 0  # byte offset of the pending line's start
+        self._str_input: bool | None = None
+        self._discard = False  # inside an over-long line: drop bytes until its newline
+        self._partial: Parser | None = None
+        self._partial_fed = 0  # pieces already fed to _partial
+        self._failed: ParseError | None = None
+        self._closed = False
+
+    @property
+    def line(self) -> int:
+        """Number of complete lines seen so far."""
+        return self._lines
+
+    @property
+    def partial(self) -> Any:
+        """Best-effort partial value of the record in progress (``None`` if none has begun)."""
+        pieces = self._pieces
+        if not pieces or self._discard:
+            return None
+        p = self._partial
+        if p is None:
+            p = self._partial = Parser(**self._opts)
+            self._partial_fed = 0
+        if p.failed is None:
+            try:
+                for k in range(self._partial_fed, len(pieces)):
+                    piece = pieces[k]
+                    if k == 0 and self._lines and piece.startswith(_BOM):
+                        raise ParseError("byte order mark in the middle of the stream")
+                    p.feed(piece)
+            except ParseError:
+                pass  # reported with its line number when the line completes
+            self._partial_fed = len(pieces)
+        return p.value
+
+    def feed(self, chunk: str | bytes | bytearray | memoryview) -> list[Any]:
+        """Records completed by this chunk, in order."""
+        if self._failed is not None or self._closed:
+            raise ParseError(
+                "feed() after " + ("close()" if self._closed else f"a parse error ({self._failed})")
+            )
+        if chunk.__class__ is str:
+            if self._str_input is None:
+                self._str_input = True
+            data = chunk.encode("utf-8", "surrogatepass")
+        elif isinstance(chunk, (bytes, bytearray, memoryview)):
+            if self._str_input is None:
+                self._str_input = False
+            data = bytes(chunk)
+        else:
+            raise TypeError(f"feed() takes str or bytes, not {type(chunk).__name__}")
+        k = data.rfind(b"\n")
+        if k < 0:
+            if self._discard:
+                self._offset += len(data)
+            elif data:
+                self._pieces.append(data)
+                self._size += len(data)
+                if self._size > self._max_line:
+                    return self._too_long([])
+            return []
+        pieces = self._pieces
+        if pieces:
+            pieces.append(data[:k])
+            block = b"".join(pieces)
+        else:
+            block = data[:k]
+        tail = data[k + 1 :]
+        self._pieces = [tail] if tail else []
+        self._size = len(tail)
+        self._partial = None
+        out: list[Any] = []
+        if self._discard:
+            # The first line of the block is the rest of an over-long line: drop it.
+            self._discard = False
+            self._lines += 1
+            nl = block.find(b"\n")
+            self._offset += (nl if nl >= 0 else len(block)) + 1
+            if nl >= 0:
+                self._parse_block(block[nl + 1 :], out)
+        else:
+            self._parse_block(block, out)
+        if self._size > self._max_line:
+            return self._too_long(out)
+        return out
+
+    def close(self) -> list[Any]:
+        """End of input: the records of the last line, if it had no trailing newline."""
+        if self._failed is not None:
+            raise self._failed
+        if self._closed:
+            return []
+        self._closed = True
+        out: list[Any] = []
+        if self._pieces and not self._discard:
+            block = b"".join(self._pieces)
+            self._pieces = []
+            self._parse_lines([block], out)
+        return out
+
+    # ---- internals -------------------------------------------------------------------------
+
+    def _parse_block(self, block: bytes, out: list[Any]) -> None:
+        """Parse the complete lines of ``block`` (the text before a fragment's last newline)."""
+        lines = block.split(b"\n")
+        if block.translate(_DIGITS_TO_ZERO).find(_LONG_DIGIT_RUN) < 0:
+            try:
+                recs = list(map(_loads, lines))
+            except _OrjsonError:
+                pass
+            else:
+                out += recs
+                self._lines += len(lines)
+                self._offset += len(block) + 1
+                return
+        self._parse_lines(lines, out)
+
+    def _parse_lines(self, lines: list[bytes], out: list[Any]) -> None:
+        """The careful path: line by line, exact, with line numbers."""
+        for line in lines:
+            self._lines += 1
+            start = self._offset
+            self._offset += len(line) + 1
+            if not line.strip(_BLANK):
+                continue
+            if line.translate(_DIGITS_TO_ZERO).find(_LONG_DIGIT_RUN) < 0 and not (
+                line.startswith(_BOM)
+            ):
+                try:
+                    out.append(_loads(line))
+                    continue
+                except _OrjsonError:
+                    pass
+            try:
+                out.append(self._exact(line))
+            except ParseError as e:
+                self._report(e, start + _byte_offset(line, e.offset), out)
+
+    def _exact(self, line: bytes) -> Any:
+        """``json.loads``-exact value of one line, or the precise error."""
+        if self._lines == 1 and line.startswith(_BOM) and not self._str_input:
+            line = line[3:]
+        text = line.decode("utf-8", "surrogatepass" if self._str_input else "strict")
+        p = Parser(**self._opts)
+        p.feed(text)
+        return p.close()
+
+    def _report(self, e: ParseError, offset: int, out: list[Any]) -> None:
+        err = type(e)(
+            e.msg,
+            offset,
+            self._lines,
+            e.column,
+            e.excerpt,
+            e.partial,
+        )
+        if self._skip:
+            self.errors.append(err)
+            return
+        err.partial = list(out)
+        self._failed = err
+        raise err
+
+    def _too_long(self, out: list[Any]) -> list[Any]:
+        err = LimitExceededError(
+            f"line longer than max_line={self._max_line} bytes",
+            self._offset + self._max_line,
+            self._lines + 1,
+            self._max_line + 1,
+        )
+        self._offset += self._size  # the dropped bytes
+        self._pieces = []
+        self._size = 0
+        self._partial = None
+        self._discard = True
+        if self._skip:
+            self.errors.append(err)
+            return out
+        err.partial = out
+        self._failed = err
+        raise err
+
+
+def _byte_offset(line: bytes, char_offset: int) -> int:
+    """Byte offset in ``line`` of the character at ``char_offset`` (error reporting only)."""
+    if line.isascii():
+        return char_offset
+    return len(line.decode("utf-8", "replace")[:char_offset].encode("utf-8", "replace"))

@@ -1,0 +1,128 @@
+"""``Parser``: one JSON value (or whitespace-separated values) from fragments, with a live partial value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .build import CLOSE, DEFAULT_LIMITS, engine
+from .errors import ParseError
+
+__all__ = ["Parser", "parse_partial"]
+
+
+class Parser:
+    """Push parser for one JSON value, fed fragments split anywhere.
+
+    >>> p = Parser()
+    >>> p.feed('{"name": "Ad')
+    ()
+    >>> p.value
+    {'name': 'Ad'}
+    >>> p.feed('a", "tags": [1, 2')
+    ()
+    >>> p.value
+    {'name': 'Ada', 'tags': [1]}
+    >>> p.feed(']}')
+    [{'name': 'Ada', 'tags': [1, 2]}]
+    >>> p.close()
+    {'name': 'Ada', 'tags': [1, 2]}
+
+    ``feed(chunk)`` takes ``str`` or ``bytes`` (UTF-8; a BOM is accepted at the start) and returns
+    the top-level values completed by that chunk: ``()`` while the value is still open, a
+    one-item list when it completes (with ``multiple=True``, every value completed by the chunk).
+    It is the engine's own ``send``, bound once, so a call costs no wrapper.
+
+    ``value`` is the best-effort partial value (see the README for the contract). It is a *live*
+    object that later feeds keep growing in place: reading it is free, and to keep a snapshot
+    take a copy (``copy.deepcopy``).
+
+    ``close()`` ends the input: it returns the complete value (or, with ``multiple=True``, the
+    values completed at the end, e.g. a trailing number) or raises ``IncompleteJSONError`` whose
+    ``partial`` holds everything received.
+
+    Options: ``multiple`` accepts a sequence of values separated by optional whitespace (as
+    ijson's ``multiple_values``); ``partial_strings=False`` hides strings until they close;
+    ``max_depth``, ``max_string`` (characters in a string or key) and ``max_number`` (characters
+    in a number) bound what hostile input can make the parser hold.
+    """
+
+    __slots__ = ("_box", "_closed", "_error", "_multiple", "_result", "_send", "feed")
+
+    feed: Callable[[str | bytes | bytearray | memoryview], Sequence[Any]]
+
+    def __init__(
+        self,
+        *,
+        multiple: bool = False,
+        partial_strings: bool = True,
+        max_depth: int = DEFAULT_LIMITS["max_depth"],
+        max_string: int = DEFAULT_LIMITS["max_string"],
+        max_number: int = DEFAULT_LIMITS["max_number"],
+    ) -> None:
+        self._box: list[Any] = [None]
+        self._multiple = multiple
+        self._error: ParseError | None = None
+        self._closed = False
+        self._result: Any = None
+        gen = engine(
+            self._box, self._fail, multiple, partial_strings, max_depth, max_string, max_number
+        )
+        next(gen)
+        self._send = gen.send
+        self.feed = gen.send
+
+    @property
+    def value(self) -> Any:
+        """The current (partial) top-level value; ``None`` before any value has begun."""
+        return self._box[0]
+
+    @property
+    def failed(self) -> ParseError | None:
+        """The error that stopped this parser, if any."""
+        return self._error
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> Any:
+        """End of input: the complete value, or ``IncompleteJSONError`` with ``.partial``."""
+        if self._error is not None:
+            raise self._error
+        if not self._closed:
+            self._result = self._send(CLOSE)
+            self._closed = True
+            self.feed = self._feed_after_close
+        return self._result
+
+    def _fail(self, err: ParseError) -> None:
+        self._error = err
+        self.feed = self._feed_after_error
+
+    def _feed_after_error(self, chunk: object) -> Sequence[Any]:
+        assert self._error is not None
+        raise ParseError(
+            f"feed() after a parse error ({self._error.msg})",
+            self._error.offset,
+            self._error.line,
+            self._error.column,
+            partial=self._error.partial,
+        ) from self._error
+
+    def _feed_after_close(self, chunk: object) -> Sequence[Any]:
+        raise ParseError("feed() after close()", partial=self._box[0])
+
+    def __repr__(self) -> str:
+        state = "failed" if self._error else "closed" if self._closed else "open"
+        return f"<partialjson.Parser {state} value={self._box[0]!r:.60}>"
+
+
+def parse_partial(text: str | bytes, *, partial_strings: bool = True) -> Any:
+    """The best-effort value of a possibly truncated JSON text (``None`` if no value began).
+
+    Malformed text raises :class:`ParseError`; truncated text gives the partial value.
+    """
+    p = Parser(partial_strings=partial_strings)
+    p.feed(text)
+    return p.value

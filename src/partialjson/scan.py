@@ -1,0 +1,59 @@
+"""Lexical layer: the token patterns and the conversions of finished tokens.
+
+Everything here is stateless and runs in C where it can (compiled ``re`` patterns, ``int``,
+``float``, ``str.translate``). The resumable state machine that applies these patterns to
+arbitrary fragments lives in :mod:`partialjson.build`; it inlines the hot paths for speed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Final
+
+#: A matcher whose pattern can match the empty string, so it never returns None.
+AlwaysMatch = Callable[[str, int], "re.Match[str]"]
+
+#: JSON whitespace (RFC 8259 ``ws``); anything else, NBSP or a BOM included, is an error.
+WS: Final = " \t\n\r"
+skip_ws: AlwaysMatch = re.compile(r"[ \t\n\r]*").match  # type: ignore[assignment]
+
+#: A run of string characters that need no decoding (no quote, backslash or control character).
+plain_run: AlwaysMatch = re.compile(r'[^"\\\x00-\x1f]*').match  # type: ignore[assignment]
+#: A whole string without escapes, quotes included: the common case, decoded by slicing.
+simple_string = re.compile(r'"([^"\\\x00-\x1f]*)"').match
+
+#: The characters a number token can be made of; the token ends at the first other one.
+number_chars: AlwaysMatch = re.compile(r"[-+0-9.eE]*").match  # type: ignore[assignment]
+#: The RFC 8259 number grammar; groups 1 and 2 (fraction, exponent) tell a float from an int.
+number_grammar = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").fullmatch
+
+hex4 = re.compile(r"[0-9a-fA-F]{4}").fullmatch
+#: A prefix of ``\\uXXXX`` (used to decide whether a cut escape may still complete).
+escape_prefix = re.compile(r"\\(?:u[0-9a-fA-F]{0,3})?").fullmatch
+
+ESCAPES: Final = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+
+#: Literal text -> value. Keyed by first character for the dispatcher.
+LITERALS: Final = {"t": ("true", True), "f": ("false", False), "n": ("null", None)}
+
+
+def describe(text: str, i: int) -> str:
+    """How the character at ``text[i]`` reads in an error message."""
+    if i >= len(text):
+        return "end of input"
+    c = text[i]
+    if c == "\ufeff":
+        return "a byte order mark (U+FEFF)"
+    if c < " " or c == "\x7f":
+        return f"control character U+{ord(c):04X}"
+    return repr(c)
