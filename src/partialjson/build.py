@@ -84,7 +84,13 @@ Feed = Generator[Any, Any, None]
 def located(
     cls: type[ParseError], msg: str, buf: str, i: int, pos: int, nl: int, lstart: int
 ) -> ParseError:
-    """Build an error at ``buf[i]``; ``buf`` starts at offset ``pos`` after ``nl`` newlines."""
+    """Build an error at ``buf[i]``; ``buf`` starts at offset ``pos`` after ``nl`` newlines.
+
+    A negative ``i`` points before ``buf`` into the current line (a token that began in an
+    earlier fragment; tokens other than whitespace hold no newline).
+    """
+    if i < 0:
+        return cls(msg, pos + i, nl + 1, pos + i - lstart + 1, buf[:20])
     line = nl + buf.count("\n", 0, i) + 1
     k = buf.rfind("\n", 0, i)
     col = i - k if k >= 0 else pos + i - lstart + 1
@@ -188,6 +194,7 @@ def engine(
             else:
                 buf = msg
             n = len(buf)
+            big = n > max_string  # only then can a string inside this fragment be too long
             i = 0
             while i < n:
                 if state < VALUE:
@@ -316,15 +323,16 @@ def engine(
                         i = n
                         break
                     m = numgr(num)
+                    start = k - len(num)  # where the number began, before this fragment
                     if m is None:
                         raise located(
-                            ParseError, f"invalid number {num[:40]!r}", buf, k, pos, nl, lstart
+                            ParseError, f"invalid number {num[:40]!r}", buf, start, pos, nl, lstart
                         )
                     try:
                         v = float(num) if m.lastindex else int(num)
                     except ValueError as err:
                         raise located(
-                            LimitExceededError, str(err), buf, k, pos, nl, lstart
+                            LimitExceededError, str(err), buf, start, pos, nl, lstart
                         ) from None
                     num = ""
                     i = k
@@ -391,6 +399,16 @@ def engine(
                             m = simple(buf, i)
                             if m is not None:
                                 key = m.group(1)
+                                if big and len(key) > max_string:
+                                    raise located(
+                                        LimitExceededError,
+                                        f"string longer than max_string={max_string}",
+                                        buf,
+                                        i,
+                                        pos,
+                                        nl,
+                                        lstart,
+                                    )
                                 i = m.end()
                                 state = COLON
                                 continue
@@ -422,6 +440,16 @@ def engine(
                         m = simple(buf, i)
                         if m is not None:
                             v = m.group(1)
+                            if big and len(v) > max_string:
+                                raise located(
+                                    LimitExceededError,
+                                    f"string longer than max_string={max_string}",
+                                    buf,
+                                    i,
+                                    pos,
+                                    nl,
+                                    lstart,
+                                )
                             i = m.end()
                         else:
                             s = ""

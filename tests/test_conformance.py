@@ -1,0 +1,69 @@
+"""JSONTestSuite (test_parsing): y_ parse to json.loads' value, n_ raise ParseError, i_ either.
+
+Every file under every chunking: whole, one byte (or character) at a time, random splits; as
+bytes and, where the file is valid UTF-8, as str.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from partialjson import ParseError, Parser
+from tests.corpus import TEST_PARSING, chunkings
+
+FILES = sorted(p.name for p in TEST_PARSING.iterdir() if p.suffix == ".json")
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality that also tells -0.0 from 0.0, int from float, and NaN-free floats apart."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return a == b and math.copysign(1, a) == math.copysign(1, b)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+def parse(chunks: Sequence[str | bytes]) -> Any:
+    p = Parser()
+    for c in chunks:
+        p.feed(c)
+    return p.close()
+
+
+def test_suite_is_complete() -> None:
+    kinds = [f[0] for f in FILES]
+    assert (kinds.count("y"), kinds.count("n"), kinds.count("i")) == (95, 188, 35)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_file(name: str) -> None:
+    raw = (TEST_PARSING / name).read_bytes()
+    inputs: list[str | bytes] = [raw]
+    try:
+        inputs.append(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    if name.startswith("y_"):
+        expected = json.loads(raw)
+    for data in inputs:
+        for how, chunks in chunkings(data, name):
+            where = f"{name} as {type(data).__name__}, {how}"
+            if name.startswith("y_"):
+                assert same(parse(chunks), expected), where
+            elif name.startswith("n_"):
+                with pytest.raises(ParseError):
+                    parse(chunks)
+            else:
+                try:
+                    parse(chunks)
+                except ParseError:
+                    pass  # either outcome is allowed; any other exception fails the test
