@@ -59,7 +59,9 @@ def stream_deltas(payloads: list[Any]) -> dict[tuple[Any, ...], list[str]]:
         elif t in ("response.function_call_arguments.delta", "response.mcp_call_arguments.delta"):
             ch["responses", p["item_id"]].append(p["delta"])
         elif t == "tool-call-delta":
-            ch["cohere", p["index"]].append(p["delta"]["message"]["tool_calls"]["function"]["arguments"])
+            ch["cohere", p["index"]].append(
+                p["delta"]["message"]["tool_calls"]["function"]["arguments"]
+            )
         elif "contentBlockDelta" in p:
             cb = p["contentBlockDelta"]
             tool = cb["delta"].get("toolUse")

@@ -19,7 +19,9 @@ scalars = (
 
 json_values = st.recursive(
     scalars,
-    lambda kids: st.lists(kids, max_size=6) | st.dictionaries(st.text(max_size=8), kids, max_size=6),
+    lambda kids: (
+        st.lists(kids, max_size=6) | st.dictionaries(st.text(max_size=8), kids, max_size=6)
+    ),
     max_leaves=40,
 )
 

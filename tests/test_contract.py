@@ -156,7 +156,14 @@ def test_cut_token_at_close() -> None:
 
 
 def test_top_level_scalars() -> None:
-    for text, value in [("12", 12), ("-0", 0), ("-0.0", -0.0), ("true", True), ('"x"', "x"), ("null", None)]:
+    for text, value in [
+        ("12", 12),
+        ("-0", 0),
+        ("-0.0", -0.0),
+        ("true", True),
+        ('"x"', "x"),
+        ("null", None),
+    ]:
         p = Parser()
         p.feed(text)
         assert p.close() == value

@@ -53,10 +53,20 @@ def test_error_location(text: str, offset: int, line: int, column: int, message:
 
 
 def test_invalid_utf8_bytes() -> None:
-    for data in [b'["\xff"]', b'["\xc0\xaf"]', b'["\xed\xa0\x80"]', b'["\xe2\x82"]', b'[1]\xef\xbb\xbf']:
+    for data in [
+        b'["\xff"]',
+        b'["\xc0\xaf"]',
+        b'["\xed\xa0\x80"]',
+        b'["\xe2\x82"]',
+        b"[1]\xef\xbb\xbf",
+    ]:
         for chunks in ([data], [data[k : k + 1] for k in range(len(data))]):
             e = error_of(list(chunks))
-            assert "UTF-8" in str(e) or "byte order mark" in str(e) or isinstance(e, IncompleteJSONError)
+            assert (
+                "UTF-8" in str(e)
+                or "byte order mark" in str(e)
+                or isinstance(e, IncompleteJSONError)
+            )
 
 
 def test_truncated_utf8_at_end_is_incomplete() -> None:

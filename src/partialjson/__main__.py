@@ -58,7 +58,8 @@ def text_delta(payload: Any) -> str | None:
     return None
 
 
-def demo(path: str | None, delay: float, out: Any = sys.stdout) -> int:
+def demo(path: str | None, delay: float, out: Any = None) -> int:
+    out = out or sys.stdout
     if path is None:
         text = resources.files("partialjson").joinpath("data/demo_stream.jsonl").read_text("utf-8")
         name = "bundled Anthropic structured-output stream"
@@ -86,7 +87,8 @@ def demo(path: str | None, delay: float, out: Any = sys.stdout) -> int:
     return 0
 
 
-def jsonl(path: str, out: Any = sys.stdout) -> int:
+def jsonl(path: str, out: Any = None) -> int:
+    out = out or sys.stdout
     parser = JSONLParser(on_error="skip")
     count = 0
     with open(path, "rb") as f:
