@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -45,4 +46,4 @@ def splits(draw: st.DrawFn, data: Any) -> list[Any]:
         return [data]
     cuts = sorted(set(draw(st.lists(st.integers(0, n), max_size=min(n, 40)))))
     bounds = [0, *cuts, n]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]

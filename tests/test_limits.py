@@ -109,7 +109,7 @@ def test_memory_bounded_for_string_fed_in_small_pieces() -> None:
     tracemalloc.start()
     for _ in range(4_000_000 // 64):
         p.feed(piece)
-    current, peak = tracemalloc.get_traced_memory()
+    _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 3 * 4_000_000, peak
 
