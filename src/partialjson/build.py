@@ -26,24 +26,28 @@ The lexical patterns and conversions come from :mod:`partialjson.scan`; bytes ar
 
 from __future__ import annotations
 
+from codecs import utf_8_decode
 from collections.abc import Callable, Generator
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from .decode import Utf8Decoder
 from .errors import IncompleteJSONError, LimitExceededError, ParseError
 from .scan import (
+    DIGITS,
     ESCAPES,
     LITERALS,
+    NUMBER_CHARS,
     WS,
     describe,
     escape_prefix,
     hex4,
     number_chars,
-    number_grammar,
     plain_run,
-    simple_string,
+    scan_number,
     skip_ws,
+    string_start,
 )
+from .scan import key_colon as key_colon_re
 
 __all__ = ["CLOSE", "DEFAULT_LIMITS", "engine"]
 
@@ -81,6 +85,17 @@ _EXPECTED: Final = {
 Feed = Generator[Any, Any, None]
 
 
+class ValueHolder(Protocol):
+    """Where the engine keeps the top-level value: a plain attribute, so reading it is free.
+
+    ``holder[0] = v`` sets it too: that is the slot of an open top-level string.
+    """
+
+    value: Any
+
+    def __setitem__(self, key: int, value: Any) -> None: ...
+
+
 def located(
     cls: type[ParseError], msg: str, buf: str, i: int, pos: int, nl: int, lstart: int
 ) -> ParseError:
@@ -98,7 +113,7 @@ def located(
 
 
 def engine(
-    box: list[Any],
+    owner: ValueHolder,
     on_fail: Callable[[ParseError], None],
     multiple: bool = False,
     partial_strings: bool = True,
@@ -108,17 +123,20 @@ def engine(
 ) -> Feed:
     """The resumable parser. Prime with ``next()``; then ``send(fragment)``.
 
-    ``box[0]`` always holds the current top-level value (live, partial while incomplete).
+    ``owner.value`` always holds the current top-level value (live, partial while incomplete).
     Each ``send`` returns the top-level values completed by that fragment (``()`` if none);
     ``send(CLOSE)`` ends the input and returns the value (or the list of values when
     ``multiple``). Errors are reported to ``on_fail`` and raised; the generator is then dead.
     """
     # Cache globals as locals: the loop below is the hot path of the whole library.
     plain = plain_run
-    simple = simple_string
+    sstart = string_start
+    key_colon = key_colon_re
+    scan_num = scan_number
+    numchars = NUMBER_CHARS
+    digits = DIGITS
     ws_run = skip_ws
     numch = number_chars
-    numgr = number_grammar
     esc_map = ESCAPES
     lits = LITERALS
     show = partial_strings
@@ -129,7 +147,7 @@ def engine(
     key: str = ""  # the member key waiting for its value (objects)
     state = VALUE
     s = ""  # text of the open string
-    sc: Any = box  # the open string's slot in the partial value: sc[sk]
+    sc: Any = owner  # the open string's slot in the partial value: sc[sk]
     sk: Any = 0
     num = ""  # text of an open number cut by a fragment boundary
     carry = ""  # a cut literal or escape, rescanned with the next fragment
@@ -137,22 +155,38 @@ def engine(
     nl = 0  # newlines before pos
     lstart = 0  # offset where the current line starts
     decoder: Utf8Decoder | None = None
+    plain_utf8 = False  # bytes can be decoded inline (see decode.py for the general case)
+    u8 = utf_8_decode
     out: list[Any] | None = None
     res: Any = None
     buf = ""
     i = 0
     try:
+        closing = False  # set once, by close()
+        max_token = min(max_string, max_number)
         while True:
             msg = yield res
             out = None
-            closing = False
             if msg.__class__ is not str:
-                if isinstance(msg, (bytes, bytearray, memoryview)):
+                if msg.__class__ is bytes and plain_utf8:
+                    # Decoding inline: no cut sequence pending and past a possible BOM.
+                    try:
+                        text, used = u8(msg, "strict", False)
+                    except UnicodeDecodeError:
+                        used = -1
+                    if used == len(msg):
+                        msg = text
+                    else:  # a cut sequence at the end, or bad bytes: the decoder sorts it out
+                        plain_utf8 = False
+                if msg.__class__ is str:
+                    pass
+                elif isinstance(msg, (bytes, bytearray, memoryview)):
                     if decoder is None:
                         decoder = Utf8Decoder()
                         decoder.start = pos == 0 and not carry and top is None and state == VALUE
                     try:
                         msg = decoder.decode(msg, pos + len(carry))
+                        plain_utf8 = not decoder.pending and not decoder.start
                     except ParseError as e:
                         text = carry + getattr(e, "good", "")
                         raise located(type(e), e.msg, text, len(text), pos, nl, lstart) from None
@@ -187,6 +221,16 @@ def engine(
                     )
                 res = ()
                 continue
+            # Fast path: a number cut by the previous fragment goes on with digits only.
+            if state == NUM and msg.isdigit() and msg.isascii():
+                num += msg
+                pos += len(msg)
+                if len(num) > max_number:
+                    raise LimitExceededError(
+                        f"number longer than max_number={max_number}", pos, nl + 1, pos - lstart + 1
+                    )
+                res = ()
+                continue
 
             if carry:
                 buf = carry + msg
@@ -194,7 +238,7 @@ def engine(
             else:
                 buf = msg
             n = len(buf)
-            big = n > max_string  # only then can a string inside this fragment be too long
+            big = n > max_token  # only then can one token inside this fragment be too long
             i = 0
             while i < n:
                 if state < VALUE:
@@ -306,47 +350,93 @@ def engine(
                             state = AFTER
                             continue
                 elif state == NUM:
-                    # ---- a number cut by the previous fragment boundary
-                    k = numch(buf, i).end()
+                    # ---- a number cut by the previous fragment boundary (i == 0 here)
+                    k = numch(buf, i).end() if buf[i] in numchars else i
                     num += buf[i:k]
                     if len(num) > max_number:
-                        raise located(
-                            LimitExceededError,
-                            f"number longer than max_number={max_number}",
-                            buf,
-                            k,
-                            pos,
-                            nl,
-                            lstart,
-                        )
+                        raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, k, pos, nl, lstart)
                     if k == n:
                         i = n
                         break
-                    m = numgr(num)
                     start = k - len(num)  # where the number began, before this fragment
-                    if m is None:
-                        raise located(
-                            ParseError, f"invalid number {num[:40]!r}", buf, start, pos, nl, lstart
-                        )
                     try:
-                        v = float(num) if m.lastindex else int(num)
-                    except ValueError as err:
-                        raise located(
-                            LimitExceededError, str(err), buf, start, pos, nl, lstart
-                        ) from None
+                        v, end = scan_num(num, 0)
+                    except StopIteration:  # "-" without digits
+                        end = -1
+                    except ValueError as err:  # beyond Python's int-conversion limit
+                        raise located(LimitExceededError, str(err), buf, start, pos, nl, lstart) from None
+                    if end != len(num):
+                        raise located(ParseError, f"invalid number {num[:40]!r}", buf, start, pos, nl, lstart)
                     num = ""
                     i = k
                 else:
                     c = buf[i]
                     if c in WS:
-                        i = ws_run(buf, i).end()
+                        i += 1  # one space is the common case: no regex for it
+                        if i < n and buf[i] in WS:
+                            i = ws_run(buf, i).end()
                         continue
-                    if c == "}" or c == "]":
-                        if (
-                            top is not None
-                            and (is_list == (c == "]"))
-                            and (state == AFTER or state == (FIRST_ITEM if is_list else FIRST_KEY))
-                        ):
+                    if state == AFTER:
+                        if c == ",":
+                            i += 1
+                            state = VALUE if is_list else KEY
+                            continue
+                        if c != ("]" if is_list else "}"):
+                            raise located(ParseError, f"expected {_expected(state, is_list)}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
+                        # ---- the container closes: it is the completed value
+                        v = top
+                        top = stack.pop()
+                        i += 1
+                        if top is not None:
+                            is_list = top.__class__ is list
+                            continue  # state stays AFTER
+                        is_list = False
+                    elif state <= FIRST_ITEM:  # ---- a value must start here
+                        if c == '"':
+                            m = sstart(buf, i)
+                            j = m.end()
+                            if j - i > 1 and buf[j - 1] == '"':  # the whole string is here
+                                v = m.group(1)
+                                if big and j - i - 2 > max_string:
+                                    raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
+                                i = j
+                            else:  # the string stays open: at the end of the fragment or an escape
+                                s = m.group(1)
+                                if big and len(s) > max_string:
+                                    raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
+                                i = j
+                                state = STR
+                                if top is None:
+                                    sc = owner
+                                    sk = 0
+                                elif is_list:
+                                    sc = top
+                                    sk = -1
+                                    if show:
+                                        top.append(s)
+                                else:
+                                    sc = top
+                                    sk = key
+                                if show:
+                                    sc[sk] = s
+                                continue
+                        elif c == "{" or c == "[":
+                            if len(stack) >= max_depth:
+                                raise located(LimitExceededError, f"nesting deeper than max_depth={max_depth}", buf, i, pos, nl, lstart)
+                            d: Any = [] if c == "[" else {}
+                            if top is None:
+                                owner.value = d
+                            elif is_list:
+                                top.append(d)
+                            else:
+                                top[key] = d
+                            stack.append(top)
+                            top = d
+                            is_list = c == "["
+                            state = FIRST_ITEM if is_list else FIRST_KEY
+                            i += 1
+                            continue
+                        elif c == "]" and state == FIRST_ITEM:
                             v = top
                             top = stack.pop()
                             i += 1
@@ -355,206 +445,80 @@ def engine(
                                 state = AFTER
                                 continue
                             is_list = False
-                            # fall through: a top-level container completed
+                        elif c in "-0123456789":
+                            if c == "-" and (i + 1 == n or buf[i + 1] not in digits):
+                                k = i + 1  # "-" without a digit: cut by the fragment's end, or malformed
+                                if k != n:
+                                    bad = buf[i : numch(buf, k).end()]
+                                    raise located(ParseError, f"invalid number {bad[:40]!r}", buf, i, pos, nl, lstart)
+                            else:
+                                if big and numch(buf, i).end() - i > max_number:
+                                    raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, i, pos, nl, lstart)
+                                try:
+                                    v, k = scan_num(buf, i)
+                                except ValueError as err:  # beyond Python's int-conversion limit
+                                    raise located(LimitExceededError, str(err), buf, i, pos, nl, lstart) from None
+                            if k == n or buf[k] in numchars:
+                                # cut by the fragment's end, or a malformed number
+                                k = numch(buf, k).end()
+                                if k != n:
+                                    raise located(ParseError, f"invalid number {buf[i:k][:40]!r}", buf, i, pos, nl, lstart)
+                                num = buf[i:]
+                                if len(num) > max_number:
+                                    raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, i, pos, nl, lstart)
+                                state = NUM
+                                i = n
+                                break
+                            i = k
+                        elif c in lits:
+                            word, v = lits[c]
+                            if buf.startswith(word, i):
+                                i += len(word)
+                            elif n - i < len(word) and word.startswith(buf[i:]):
+                                carry = buf[i:]
+                                i = n
+                                break
+                            else:
+                                raise located(ParseError, f"expected {_expected(state, is_list)}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
                         else:
-                            raise located(
-                                ParseError,
-                                f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
-                                buf,
-                                i,
-                                pos,
-                                nl,
-                                lstart,
-                            )
-                    elif state == AFTER:
-                        if c == ",":
-                            i += 1
-                            state = VALUE if is_list else KEY
-                            continue
-                        raise located(
-                            ParseError,
-                            f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
-                            buf,
-                            i,
-                            pos,
-                            nl,
-                            lstart,
-                        )
-                    elif state == COLON:
-                        if c == ":":
-                            i += 1
-                            state = VALUE
-                            continue
-                        raise located(
-                            ParseError,
-                            f"expected ':' after an object key, found {describe(buf, i)}",
-                            buf,
-                            i,
-                            pos,
-                            nl,
-                            lstart,
-                        )
+                            raise located(ParseError, f"expected {_expected(state, is_list)}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
                     elif state == KEY or state == FIRST_KEY:
                         if c == '"':
-                            m = simple(buf, i)
-                            if m is not None:
-                                key = m.group(1)
+                            mk = key_colon(buf, i)
+                            if mk is not None:
+                                key = mk.group(1)
                                 if big and len(key) > max_string:
-                                    raise located(
-                                        LimitExceededError,
-                                        f"string longer than max_string={max_string}",
-                                        buf,
-                                        i,
-                                        pos,
-                                        nl,
-                                        lstart,
-                                    )
-                                i = m.end()
-                                state = COLON
+                                    raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
+                                i = mk.end()
+                                state = COLON if mk.lastindex == 1 else VALUE
                                 continue
                             s = ""
                             i += 1
                             state = KSTR
                             continue
-                        raise located(
-                            ParseError,
-                            f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
-                            buf,
-                            i,
-                            pos,
-                            nl,
-                            lstart,
-                        )
-                    elif state == END:
-                        raise located(
-                            ParseError,
-                            f"expected {_EXPECTED[END]}, found {describe(buf, i)}",
-                            buf,
-                            i,
-                            pos,
-                            nl,
-                            lstart,
-                        )
-                    # ---- a value must start here (VALUE or FIRST_ITEM)
-                    elif c == '"':
-                        m = simple(buf, i)
-                        if m is not None:
-                            v = m.group(1)
-                            if big and len(v) > max_string:
-                                raise located(
-                                    LimitExceededError,
-                                    f"string longer than max_string={max_string}",
-                                    buf,
-                                    i,
-                                    pos,
-                                    nl,
-                                    lstart,
-                                )
-                            i = m.end()
-                        else:
-                            s = ""
+                        if c == "}" and state == FIRST_KEY:
+                            v = top
+                            top = stack.pop()
                             i += 1
-                            state = STR
-                            if top is None:
-                                sc = box
-                                sk = 0
-                            elif is_list:
-                                sc = top
-                                sk = -1
-                                if show:
-                                    top.append("")
-                            else:
-                                sc = top
-                                sk = key
-                            if show:
-                                sc[sk] = ""
+                            if top is not None:
+                                is_list = top.__class__ is list
+                                state = AFTER
+                                continue
+                            is_list = False
+                        else:
+                            raise located(ParseError, f"expected {_expected(state, is_list)}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
+                    elif state == COLON:
+                        if c == ":":
+                            i += 1
+                            state = VALUE
                             continue
-                    elif c == "{" or c == "[":
-                        if len(stack) >= max_depth:
-                            raise located(
-                                LimitExceededError,
-                                f"nesting deeper than max_depth={max_depth}",
-                                buf,
-                                i,
-                                pos,
-                                nl,
-                                lstart,
-                            )
-                        d: Any = [] if c == "[" else {}
-                        if top is None:
-                            box[0] = d
-                        elif is_list:
-                            top.append(d)
-                        else:
-                            top[key] = d
-                        stack.append(top)
-                        top = d
-                        is_list = c == "["
-                        state = FIRST_ITEM if is_list else FIRST_KEY
-                        i += 1
-                        continue
-                    elif c in "-0123456789":
-                        k = numch(buf, i).end()
-                        if k == n:
-                            num = buf[i:]
-                            if len(num) > max_number:
-                                raise located(
-                                    LimitExceededError,
-                                    f"number longer than max_number={max_number}",
-                                    buf,
-                                    i,
-                                    pos,
-                                    nl,
-                                    lstart,
-                                )
-                            state = NUM
-                            i = n
-                            break
-                        txt = buf[i:k]
-                        m = numgr(txt)
-                        if m is None:
-                            raise located(
-                                ParseError, f"invalid number {txt[:40]!r}", buf, i, pos, nl, lstart
-                            )
-                        try:
-                            v = float(txt) if m.lastindex else int(txt)
-                        except ValueError as err:
-                            raise located(
-                                LimitExceededError, str(err), buf, i, pos, nl, lstart
-                            ) from None
-                        i = k
-                    elif c in lits:
-                        word, v = lits[c]
-                        if buf.startswith(word, i):
-                            i += len(word)
-                        elif n - i < len(word) and word.startswith(buf[i:]):
-                            carry = buf[i:]
-                            i = n
-                            break
-                        else:
-                            raise located(
-                                ParseError,
-                                f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
-                                buf,
-                                i,
-                                pos,
-                                nl,
-                                lstart,
-                            )
-                    else:
-                        raise located(
-                            ParseError,
-                            f"expected {_expected(state, is_list)}, found {describe(buf, i)}",
-                            buf,
-                            i,
-                            pos,
-                            nl,
-                            lstart,
-                        )
+                        raise located(ParseError, f"expected ':' after an object key, found {describe(buf, i)}", buf, i, pos, nl, lstart)
+                    elif state == END:
+                        raise located(ParseError, f"expected {_EXPECTED[END]}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
 
                 # ---- a value `v` is complete: attach it to its container
                 if top is None:
-                    box[0] = v
+                    owner.value = v
                     if out is None:
                         out = [v]
                     else:
@@ -579,21 +543,21 @@ def engine(
             if carry or not (state == END or (multiple and state == VALUE and top is None)):
                 if state == STR and not show:  # keep what was received
                     if top is None:
-                        box[0] = s
+                        owner.value = s
                     elif is_list:
                         top.append(s)
                     else:
                         top[key] = s
                 what = (
                     "no JSON value"
-                    if box[0] is None and top is None and state == VALUE
+                    if owner.value is None and top is None and state == VALUE
                     else f"input ended inside {_inside(state, carry, top)}"
                 )
                 raise IncompleteJSONError(what, pos, nl + 1, pos - lstart + 1, buf[-20:])
-            res = (out or []) if multiple else box[0]
+            res = (out or []) if multiple else owner.value
     except ParseError as e:
         if e.partial is None:
-            e.partial = box[0]
+            e.partial = owner.value
         on_fail(e)
         raise
 

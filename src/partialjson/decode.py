@@ -20,12 +20,11 @@ BOM = "\ufeff"
 class Utf8Decoder:
     """Incremental strict UTF-8 decoder; ``decode(b)`` returns the text complete so far."""
 
-    __slots__ = ("bytes_in", "pending", "start")
+    __slots__ = ("pending", "start")
 
     def __init__(self) -> None:
         self.pending = b""  # the start of a cut multi-byte sequence (<= 3 bytes)
         self.start = True  # nothing decoded yet: a leading BOM is still allowed
-        self.bytes_in = 0  # bytes consumed so far (for error messages)
 
     def decode(self, data: bytes | bytearray | memoryview, chars_before: int) -> str:
         """Decode the next fragment; ``chars_before`` is the stream's character count so far."""
@@ -37,12 +36,11 @@ class Utf8Decoder:
             good = utf_8_decode(bytes(data[: e.start]), "strict", False)[0]
             bad = bytes(data[e.start : e.end])
             err = ParseError(
-                f"invalid UTF-8 ({e.reason}) at byte {self.bytes_in + e.start}: {bad!r}",
+                f"invalid UTF-8 ({e.reason}): {bad!r}",
                 chars_before + len(good),
             )
             err.good = good  # type: ignore[attr-defined]  # the text decoded before the bad bytes
             raise err from None
-        self.bytes_in += used
         self.pending = bytes(data[used:]) if used != len(data) else b""
         if self.start and text:
             self.start = False

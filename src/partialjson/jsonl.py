@@ -27,8 +27,12 @@ __all__ = ["JSONLParser"]
 
 _loads = orjson.loads
 _OrjsonError = orjson.JSONDecodeError
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_DIGIT_RUN = b"0" * 19  # 19 digits may exceed 64 bits
+# A run of 19+ digits in integer position (after a character that can precede a number:
+# ``: , [ -`` or whitespace) may be an integer beyond 64 bits. Digits map to "0", those
+# characters to "S"; fraction and exponent digits (after "." or "e") are not flagged.
+_INT_RUNS = bytes.maketrans(b"123456789:,[-\t\n\r ", b"000000000SSSSSSSS")
+_LONG_INT = b"S" + b"0" * 19
+_LONG_INT_AT_START = b"0" * 19
 _BLANK = b" \t\r"
 _BOM = b"\xef\xbb\xbf"
 
@@ -136,27 +140,34 @@ class JSONLParser:
                 if self._size > self._max_line:
                     return self._too_long([])
             return []
+        lines = data.split(b"\n")
+        tail = lines.pop()
         pieces = self._pieces
+        consumed = self._size + len(data) - len(tail)  # bytes of the lines completed now
         if pieces:
-            pieces.append(data[:k])
-            block = b"".join(pieces)
-        else:
-            block = data[:k]
-        tail = data[k + 1 :]
+            pieces.append(lines[0])
+            lines[0] = b"".join(pieces)
         self._pieces = [tail] if tail else []
         self._size = len(tail)
         self._partial = None
         out: list[Any] = []
         if self._discard:
-            # The first line of the block is the rest of an over-long line: drop it.
+            # The first line is the rest of an over-long line: drop it.
             self._discard = False
             self._lines += 1
-            nl = block.find(b"\n")
-            self._offset += (nl if nl >= 0 else len(block)) + 1
-            if nl >= 0:
-                self._parse_block(block[nl + 1 :], out)
+            self._offset += len(lines[0]) + 1
+            del lines[0]
+            self._parse_lines(lines, out)
+        elif not _maybe_big_int(data) and not (pieces and _maybe_big_int(lines[0])):
+            try:
+                out = list(map(_loads, lines))
+            except _OrjsonError:
+                self._parse_lines(lines, out)
+            else:
+                self._lines += len(lines)
+                self._offset += consumed
         else:
-            self._parse_block(block, out)
+            self._parse_lines(lines, out)
         if self._size > self._max_line:
             return self._too_long(out)
         return out
@@ -177,21 +188,6 @@ class JSONLParser:
 
     # ---- internals -------------------------------------------------------------------------
 
-    def _parse_block(self, block: bytes, out: list[Any]) -> None:
-        """Parse the complete lines of ``block`` (the text before a fragment's last newline)."""
-        lines = block.split(b"\n")
-        if block.translate(_DIGITS_TO_ZERO).find(_LONG_DIGIT_RUN) < 0:
-            try:
-                recs = list(map(_loads, lines))
-            except _OrjsonError:
-                pass
-            else:
-                out += recs
-                self._lines += len(lines)
-                self._offset += len(block) + 1
-                return
-        self._parse_lines(lines, out)
-
     def _parse_lines(self, lines: list[bytes], out: list[Any]) -> None:
         """The careful path: line by line, exact, with line numbers."""
         for line in lines:
@@ -200,9 +196,7 @@ class JSONLParser:
             self._offset += len(line) + 1
             if not line.strip(_BLANK):
                 continue
-            if line.translate(_DIGITS_TO_ZERO).find(_LONG_DIGIT_RUN) < 0 and not (
-                line.startswith(_BOM)
-            ):
+            if not _maybe_big_int(line) and not line.startswith(_BOM):
                 try:
                     out.append(_loads(line))
                     continue
@@ -263,3 +257,12 @@ def _byte_offset(line: bytes, char_offset: int) -> int:
     if line.isascii():
         return char_offset
     return len(line.decode("utf-8", "replace")[:char_offset].encode("utf-8", "replace"))
+
+
+def _maybe_big_int(text: bytes) -> bool:
+    """Whether ``text`` may hold an integer literal of 19+ digits (orjson would make it a float).
+
+    A line or chunk starts at a line start, where a number may begin without a preceding mark.
+    """
+    marked = text.translate(_INT_RUNS)
+    return marked.find(_LONG_INT) >= 0 or marked.startswith(_LONG_INT_AT_START)

@@ -47,9 +47,12 @@ class Parser:
     in a number) bound what hostile input can make the parser hold.
     """
 
-    __slots__ = ("_box", "_closed", "_error", "_multiple", "_result", "_send", "feed")
+    __slots__ = ("_closed", "_error", "_multiple", "_result", "_send", "feed", "value")
 
     feed: Callable[[str | bytes | bytearray | memoryview], Sequence[Any]]
+    #: The current (partial) top-level value; ``None`` before any value has begun. A plain
+    #: attribute kept up to date by the engine, so reading it costs nothing.
+    value: Any
 
     def __init__(
         self,
@@ -60,22 +63,21 @@ class Parser:
         max_string: int = DEFAULT_LIMITS["max_string"],
         max_number: int = DEFAULT_LIMITS["max_number"],
     ) -> None:
-        self._box: list[Any] = [None]
+        self.value = None
         self._multiple = multiple
         self._error: ParseError | None = None
         self._closed = False
         self._result: Any = None
         gen = engine(
-            self._box, self._fail, multiple, partial_strings, max_depth, max_string, max_number
+            self, self._fail, multiple, partial_strings, max_depth, max_string, max_number
         )
         next(gen)
         self._send = gen.send
         self.feed = gen.send
 
-    @property
-    def value(self) -> Any:
-        """The current (partial) top-level value; ``None`` before any value has begun."""
-        return self._box[0]
+    def __setitem__(self, key: int, value: Any) -> None:
+        """The engine's slot for an open top-level string (see ``build.ValueHolder``)."""
+        self.value = value
 
     @property
     def failed(self) -> ParseError | None:
@@ -111,11 +113,11 @@ class Parser:
         ) from self._error
 
     def _feed_after_close(self, chunk: object) -> Sequence[Any]:
-        raise ParseError("feed() after close()", partial=self._box[0])
+        raise ParseError("feed() after close()", partial=self.value)
 
     def __repr__(self) -> str:
         state = "failed" if self._error else "closed" if self._closed else "open"
-        return f"<partialjson.Parser {state} value={self._box[0]!r:.60}>"
+        return f"<partialjson.Parser {state} value={self.value!r:.60}>"
 
 
 def parse_partial(text: str | bytes, *, partial_strings: bool = True) -> Any:

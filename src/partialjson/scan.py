@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from json import JSONDecoder
+from json.scanner import make_scanner
 from typing import Final
 
 #: A matcher whose pattern can match the empty string, so it never returns None.
@@ -20,13 +22,23 @@ skip_ws: AlwaysMatch = re.compile(r"[ \t\n\r]*").match  # type: ignore[assignmen
 
 #: A run of string characters that need no decoding (no quote, backslash or control character).
 plain_run: AlwaysMatch = re.compile(r'[^"\\\x00-\x1f]*').match  # type: ignore[assignment]
-#: A whole string without escapes, quotes included: the common case, decoded by slicing.
-simple_string = re.compile(r'"([^"\\\x00-\x1f]*)"').match
+#: A string from its opening quote: group 1 is the plain text, then the closing quote if it is
+#: there (the string is complete when the match ends with a quote beyond the opening one).
+string_start: AlwaysMatch = re.compile(r'"([^"\\\x00-\x1f]*)"?').match  # type: ignore[assignment]
+#: A whole key without escapes and, when it is already there, its colon (group 2).
+key_colon = re.compile(r'"([^"\\\x00-\x1f]*)"[ \t\n\r]*(:[ \t\n\r]*)?').match
 
 #: The characters a number token can be made of; the token ends at the first other one.
 number_chars: AlwaysMatch = re.compile(r"[-+0-9.eE]*").match  # type: ignore[assignment]
-#: The RFC 8259 number grammar; groups 1 and 2 (fraction, exponent) tell a float from an int.
-number_grammar = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").fullmatch
+#: What may follow a number token: anything but another number character.
+NUMBER_CHARS: Final = "-+0123456789.eE"
+DIGITS: Final = "0123456789"
+
+#: ``scan_number(text, i) -> (value, end)``: the standard library's C scanner, so numbers get
+#: exactly ``json.loads``' values (int or float, -0.0, 1e400 -> inf). It reads the longest
+#: RFC 8259 number at ``i``; callers check what follows, and never call it on "-" followed by
+#: a non-digit (it would read "-Infinity").
+scan_number: Callable[[str, int], tuple[int | float, int]] = make_scanner(JSONDecoder())  # type: ignore[arg-type]
 
 hex4 = re.compile(r"[0-9a-fA-F]{4}").fullmatch
 #: A prefix of ``\\uXXXX`` (used to decide whether a cut escape may still complete).

@@ -1,0 +1,280 @@
+"""Run the benchmarks: ``python3 dev.py bench`` (or ``python -m benchmarks`` in the venv).
+
+Every library is timed in this one process, on the same inputs; each table gives absolute
+times and the ratio to partialjson measured in the same run. Raw results go to
+``benchmarks/results/latest.json``.
+
+Scenario "partial": a document arrives in seeded ~4-character deltas and the partial value is
+read after every delta (the UI case). Peers that have no incremental state re-parse the growing
+buffer at every delta; their cost grows with the square of the size, so a size whose time,
+extrapolated from the previous one, exceeds the cap is not run and is reported as "> cap".
+
+Scenario "jsonl": a JSONL text fed in 64 KiB chunks, against the limit of splitting lines and
+calling ``orjson.loads`` on each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from benchmarks.docs import deltas, jsonl_text, llm_document
+from partialjson import JSONLParser, Parser
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SIZES = [1_000, 10_000, 100_000, 1_000_000]
+
+
+def best_time(fn: Callable[[], Any], min_total: float = 0.3, max_runs: int = 50) -> float:
+    """Best wall time of ``fn()`` over repeated runs (at least one, ~min_total seconds)."""
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < max_runs and (not times or time.perf_counter() - start < min_total):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+# ---- scenario: partial value after every delta -------------------------------------------
+
+
+def run_partialjson(ds: list[str]) -> Any:
+    p = Parser()
+    feed = p.feed
+    for d in ds:
+        feed(d)
+        p.value  # noqa: B018 - reading the partial value is the point
+    return p.close()
+
+
+def run_partialjson_feed_only(ds: list[str]) -> Any:
+    p = Parser()
+    feed = p.feed
+    for d in ds:
+        feed(d)
+    return p.close()
+
+
+def run_partialjson_bytes(ds: list[bytes]) -> Any:
+    p = Parser()
+    feed = p.feed
+    for d in ds:
+        feed(d)
+        p.value  # noqa: B018
+    return p.close()
+
+
+def partial_peers() -> dict[str, Callable[[list[str]], Any]]:
+    peers: dict[str, Callable[[list[str]], Any]] = {}
+    try:
+        import jiter
+
+        def run_jiter(ds: list[str]) -> Any:
+            bs = [d.encode() for d in ds]  # (encoding is not jiter's cost: done before timing)
+            return lambda: _jiter(bs, jiter.from_json)
+
+        peers["jiter (trailing-strings, re-parse)"] = run_jiter
+    except ImportError:
+        pass
+    try:
+        import partial_json_parser
+
+        def run_pjp(ds: list[str]) -> Any:
+            return lambda: _regrow(ds, partial_json_parser.loads)
+
+        peers["partial-json-parser (re-parse)"] = run_pjp
+    except ImportError:
+        pass
+    return peers
+
+
+def _jiter(bs: list[bytes], from_json: Callable[..., Any]) -> Any:
+    buf = b""
+    v = None
+    for b in bs:
+        buf += b
+        v = from_json(buf, partial_mode="trailing-strings")
+    return v
+
+
+def _regrow(ds: list[str], loads: Callable[[str], Any]) -> Any:
+    buf = ""
+    v = None
+    for d in ds:
+        buf += d
+        if buf.strip():
+            v = loads(buf)
+    return v
+
+
+def bench_partial(sizes: list[int], cap: float) -> list[dict[str, Any]]:
+    rows = []
+    peers = partial_peers()
+    last: dict[str, tuple[int, float]] = {}
+    for size in sizes:
+        text = llm_document(size)
+        ds = deltas(text)
+        bds = [d.encode() for d in deltas(text)]
+        expected = json.loads(text)
+        assert run_partialjson(ds) == expected
+        row: dict[str, Any] = {"size": len(text), "deltas": len(ds), "times": {}}
+        row["times"]["partialjson"] = best_time(lambda ds=ds: run_partialjson(ds))
+        row["times"]["partialjson (feed only)"] = best_time(
+            lambda ds=ds: run_partialjson_feed_only(ds)
+        )
+        row["times"]["partialjson (bytes deltas)"] = best_time(
+            lambda bds=bds: run_partialjson_bytes(bds)
+        )
+        for name, make in peers.items():
+            if name in last:
+                prev_size, prev_t = last[name]
+                guess = prev_t * (len(text) / prev_size) ** 2
+                if guess > cap:
+                    row["times"][name] = {"over_cap": cap, "extrapolated": guess}
+                    continue
+            fn = make(ds)
+            t0 = time.perf_counter()
+            result = fn()
+            once = time.perf_counter() - t0
+            assert result == expected, name
+            t = once if once > cap / 4 else best_time(fn, min_total=min(cap / 2, 1.0), max_runs=5)
+            row["times"][name] = t
+            last[name] = (len(text), t)
+        rows.append(row)
+        print(f"  partial {len(text):>9,} chars done", file=sys.stderr, flush=True)
+    return rows
+
+
+# ---- scenario: JSONL in 64 KiB chunks --------------------------------------------------------
+
+
+def bench_jsonl(size: int) -> dict[str, Any]:
+    data = jsonl_text(size)
+    chunks = [data[k : k + 65536] for k in range(0, len(data), 65536)]
+    n = data.count(b"\n")
+
+    def ours() -> int:
+        p = JSONLParser()
+        count = 0
+        for c in chunks:
+            count += len(p.feed(c))
+        return count + len(p.close())
+
+    def limit() -> int:
+        # The limit: split complete lines and orjson.loads each, carrying the tail.
+        loads = orjson.loads
+        tail = b""
+        count = 0
+        for c in chunks:
+            buf = tail + c
+            k = buf.rfind(b"\n")
+            tail = buf[k + 1 :]
+            count += len([loads(line) for line in buf[:k].split(b"\n")])
+        return count
+
+    assert ours() == limit() == n
+    times = {"partialjson": best_time(ours, 1.0), "split + orjson.loads (limit)": best_time(limit, 1.0)}
+    peers: dict[str, Callable[[], Any]] = {}
+    try:
+        import ijson
+
+        def run_ijson() -> int:
+            return sum(1 for _ in ijson.items(_Reader(chunks), "", multiple_values=True))
+
+        peers[f"ijson items multiple_values ({ijson.backend})"] = run_ijson
+    except ImportError:
+        pass
+    for name, fn in peers.items():
+        assert fn() == n
+        times[name] = best_time(fn, 1.0)
+    return {"size": len(data), "records": n, "chunk": 65536, "times": times}
+
+
+class _Reader:
+    """A file-like object returning the given chunks (for ijson)."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._it = iter(chunks)
+
+    def read(self, n: int = -1) -> bytes:
+        return next(self._it, b"") if n != 0 else b""  # ijson probes the type with read(0)
+
+
+# ---- report ----------------------------------------------------------------------------------
+
+
+def fmt_time(t: Any) -> str:
+    if isinstance(t, dict):
+        return f"> {t['over_cap']:.0f} s cap (extrapolated ~{t['extrapolated']:.0f} s)"
+    if t < 1e-3:
+        return f"{t * 1e6:.0f} µs"
+    if t < 1:
+        return f"{t * 1e3:.1f} ms"
+    return f"{t:.2f} s"
+
+
+def fmt_ratio(t: Any, ours: float) -> str:
+    if isinstance(t, dict):
+        return f"> {t['extrapolated'] / ours:,.0f}× (extrapolated)"
+    return f"{t / ours:,.2f}×"
+
+
+def report(results: dict[str, Any]) -> str:
+    out = [f"Machine: {results['machine']}", ""]
+    out.append("### Partial value after every ~4-character delta")
+    out.append("")
+    names = list(results["partial"][0]["times"])
+    out.append("| library | " + " | ".join(f"{r['size']:,} chars" for r in results["partial"]) + " |")
+    out.append("|---|" + "---|" * len(results["partial"]))
+    for name in names:
+        cells = []
+        for r in results["partial"]:
+            t = r["times"].get(name)
+            ours = r["times"]["partialjson"]
+            per = "" if isinstance(t, dict) else f", {t / r['deltas'] * 1e6:.2f} µs/delta"
+            cells.append(f"{fmt_time(t)}{per} ({fmt_ratio(t, ours)})")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("Ratios are time ÷ partialjson's time (read after every delta) in the same run.")
+    j = results["jsonl"]
+    out += ["", f"### JSONL, {j['size']:,} bytes ({j['records']:,} records) in 64 KiB chunks", ""]
+    out.append("| library | time | throughput | partialjson speed relative to it |")
+    out.append("|---|---|---|---|")
+    ours = j["times"]["partialjson"]
+    for name, t in j["times"].items():
+        out.append(f"| {name} | {fmt_time(t)} | {j['size'] / t / 1e6:.0f} MB/s | {t / ours:.2f}× |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="benchmarks")
+    ap.add_argument("--sizes", type=int, nargs="*", default=SIZES)
+    ap.add_argument("--cap", type=float, default=20.0, help="seconds; longer peer runs are skipped")
+    ap.add_argument("--jsonl-size", type=int, default=10_000_000)
+    ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    args = ap.parse_args(argv)
+    results: dict[str, Any] = {
+        "machine": f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}, {platform.system()}",
+        "partial": bench_partial(args.sizes, args.cap),
+        "jsonl": bench_jsonl(args.jsonl_size),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
