@@ -1,0 +1,42 @@
+"""The README's example runs as shown; the benchmark harness runs (tiny sizes) and checks results."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from pathlib import Path
+
+from benchmarks.__main__ import main as bench_main
+
+from tests.corpus import ROOT
+
+
+def test_readme_example_prints_what_it_says() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    code = re.search(r"```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    block = code.group(1)
+    expected = [line.removeprefix("# ") for line in block.splitlines() if line.startswith("# {")]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), {})
+    assert out.getvalue().splitlines() == expected
+    assert len(expected) == 4
+
+
+def test_readme_has_benchmark_tables() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("<!-- bench:start -->", 1)[1].split("<!-- bench:end -->", 1)[0]
+    assert "### Partial value after every ~4-character delta" in section
+    assert "### JSONL" in section
+
+
+def test_benchmark_harness_runs(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert bench_main(["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert results["partial"][0]["times"]["partialjson"] > 0
+    assert results["jsonl"]["records"] > 0
