@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
     if cmd == "test":
         ensure("test")
         for step in (
-            ("-m", "ruff", "check", "src", "tests", "benchmarks", "fuzz", "dev.py"),
+            ("-m", "ruff", "check", "."),
             ("-m", "mypy"),
             ("-m", "pytest", *rest),
         ):
