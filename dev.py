@@ -32,8 +32,8 @@ def ensure(extras: str) -> None:
     stamp = VENV / f".installed-{extras or 'core'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    print(f"installing partialjson[{extras}] into {VENV} ...", flush=True)
     target = f".[{extras}]" if extras else "."
+    print(f"installing partialjson{target[1:]} into {VENV} ...", flush=True)
     subprocess.run(
         [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target],
         cwd=ROOT,
