@@ -8,29 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
+from fuzz.oracle import same
 from partialjson import ParseError, Parser
 from tests.corpus import TEST_PARSING, chunkings
 
 FILES = sorted(p.name for p in TEST_PARSING.iterdir() if p.suffix == ".json")
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equality that also tells -0.0 from 0.0, int from float, and NaN-free floats apart."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float):
-        return a == b and math.copysign(1, a) == math.copysign(1, b)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 def parse(chunks: Sequence[str | bytes]) -> Any:

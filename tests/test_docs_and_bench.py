@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 from benchmarks.__main__ import main as bench_main
-
 from tests.corpus import ROOT
 
 
@@ -40,3 +39,11 @@ def test_benchmark_harness_runs(tmp_path: Path) -> None:
     results = json.loads(out.read_text())
     assert results["partial"][0]["times"]["partialjson"] > 0
     assert results["jsonl"]["records"] > 0
+
+
+def test_hostile_benchmark_runs_and_checks_outcomes() -> None:
+    from benchmarks.hostile import report, run
+
+    rows = run(20_000, factor=2, runs=1)  # every case asserts its own outcome while it runs
+    assert len(rows) == 14
+    assert "ratio" in report(rows)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuzz.oracle import same
 from partialjson import IncompleteJSONError, JSONLParser, ParseError
 from tests.corpus import CORPUS, chunkings, random_splits
 from tests.strategies import json_values, splits
-from tests.test_conformance import same
 
 JSONL_FILES = sorted((CORPUS / "jsonl").glob("*.*json*"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from typing import Any
 
 import pytest
 
@@ -123,3 +124,101 @@ def test_jsonl_line_limit() -> None:
     assert j.errors[0].line == 1
     with pytest.raises(LimitExceededError):
         JSONLParser(max_line=100).feed("x" * 101)
+
+
+def test_nul_and_control_bytes() -> None:
+    for data in [b"\x00", b"[\x00]", b'["a\x00b"]', b'{"a\x1f": 1}', b'["\x7f"]', b"[1]\x00"]:
+        for chunks in ([data], [data[k : k + 1] for k in range(len(data))]):
+            p = Parser()
+            try:
+                for c in chunks:
+                    p.feed(c)
+                value = p.close()
+            except ParseError:
+                assert data != b'["\x7f"]'  # DEL is an ordinary character in JSON strings
+            else:
+                assert data == b'["\x7f"]' and value == ["\x7f"]
+    p = Parser()
+    p.feed(b'["\\u0000\\u001f"]')
+    assert p.close() == ["\x00\x1f"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('"\\ud800"', "\ud800"),  # lone high
+        ('"\\udc00"', "\udc00"),  # lone low
+        ('"\\udc00\\ud800"', "\udc00\ud800"),  # reversed pair: two lone surrogates
+        ('"\\ud800\\ud800"', "\ud800\ud800"),
+        ('"\\ud800x"', "\ud800x"),
+        ('"\\ud834\\udd1e"', "\U0001d11e"),
+    ],
+)
+def test_surrogate_escapes(text: str, value: str) -> None:
+    assert json.loads(text) == value
+    for size in (1, 2, 3, 7, len(text)):
+        p = Parser()
+        for k in range(0, len(text), size):
+            p.feed(text[k : k + size])
+        assert p.close() == value
+
+
+def test_one_byte_per_feed_megabyte_document() -> None:
+    from benchmarks.docs import llm_document
+
+    data = llm_document(1_000_000).encode()
+    p = Parser()
+    feed = p.feed
+    for k in range(len(data)):
+        feed(data[k : k + 1])
+    assert p.close() == json.loads(data)
+
+
+def _peak(fn: Any) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_bounded_by_limits() -> None:
+    opener = "[" * 1_000_000
+
+    def deep() -> None:
+        with pytest.raises(LimitExceededError):
+            Parser().feed(opener)
+
+    def long_number() -> None:
+        p = Parser()
+        with pytest.raises(LimitExceededError):
+            for _ in range(100_000):  # a million digits, ten at a time
+                p.feed("1234567890")
+
+    def jsonl_records() -> None:
+        # 20 MB of JSONL in 64 KiB chunks: memory follows the largest record, not the file
+        record = json.dumps({"k": "x" * 200, "n": list(range(20))}).encode() + b"\n"
+        chunk = record * (65536 // len(record))
+        j = JSONLParser()
+        for _ in range(20_000_000 // len(chunk)):
+            assert j.feed(chunk)
+
+    assert _peak(deep) < 200_000  # the 1024 open lists, not a million
+    assert _peak(long_number) < 200_000  # bounded by max_number, not by the digits fed
+    assert _peak(jsonl_records) < 2_000_000  # about one chunk of records
+
+
+def test_string_memory_is_the_string() -> None:
+    def big_string() -> None:
+        p = Parser()
+        p.feed('"')
+        piece = "é" * 4096
+        for _ in range(1000):  # 4 Mi characters in 4 KiB pieces, value read after each
+            p.feed(piece)
+            p.value  # noqa: B018
+        p.feed('"')
+        p.close()
+
+    peak = _peak(big_string)
+    assert peak < 3 * 2 * 4096 * 1000, peak  # the 2-byte-per-char string, ~once (not a buffer too)

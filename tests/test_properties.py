@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuzz.oracle import same
 from partialjson import Parser
 from tests.strategies import documents, splits
-from tests.test_conformance import same
 
 
 def grows(a: Any, b: Any, exact_strings: bool = False) -> bool:

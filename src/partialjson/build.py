@@ -41,6 +41,7 @@ from .scan import (
     describe,
     escape_prefix,
     hex4,
+    is_number,
     number_chars,
     plain_run,
     scan_number,
@@ -194,8 +195,9 @@ def engine(
                     closing = True
                     if decoder is not None:
                         decoder.finish(pos + len(carry))
-                    # A number ends at end of input as it would at whitespace.
-                    msg = " " if state == NUM else ""
+                    # A whole number ends at end of input as it would at whitespace; a cut one
+                    # ("-", "1.") stays open and the input is incomplete.
+                    msg = " " if state == NUM and is_number(num) else ""
                 else:
                     raise TypeError(f"feed() takes str or bytes, not {type(msg).__name__}")
 

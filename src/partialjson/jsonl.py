@@ -209,11 +209,18 @@ class JSONLParser:
 
     def _exact(self, line: bytes) -> Any:
         """``json.loads``-exact value of one line, or the precise error."""
-        if self._lines == 1 and line.startswith(_BOM) and not self._str_input:
-            line = line[3:]
-        text = line.decode("utf-8", "surrogatepass" if self._str_input else "strict")
         p = Parser(**self._opts)
-        p.feed(text)
+        if self._str_input:
+            try:  # the text as it was given (lone surrogates included)
+                text = line.decode("utf-8", "surrogatepass")
+            except UnicodeDecodeError:
+                pass  # bytes fed to a str-fed parser: the engine's decoder reports them
+            else:
+                p.feed(text)
+                return p.close()
+        if self._lines != 1 and line.startswith(_BOM):
+            raise ParseError("unexpected byte order mark (only the stream may start with one)")
+        p.feed(line)  # bytes: decoded (and a leading BOM of line 1 accepted) by the engine
         return p.close()
 
     def _report(self, e: ParseError, offset: int, out: list[Any]) -> None:

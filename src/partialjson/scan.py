@@ -33,6 +33,9 @@ number_chars: AlwaysMatch = re.compile(r"[-+0-9.eE]*").match  # type: ignore[ass
 #: What may follow a number token: anything but another number character.
 NUMBER_CHARS: Final = "-+0123456789.eE"
 DIGITS: Final = "0123456789"
+#: The RFC 8259 number grammar, whole: tells a complete number ("12", "1.5e3") from a cut one
+#: ("-", "1.", "1e+").
+is_number = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?").fullmatch
 
 #: ``scan_number(text, i) -> (value, end)``: the standard library's C scanner, so numbers get
 #: exactly ``json.loads``' values (int or float, -0.0, 1e400 -> inf). It reads the longest

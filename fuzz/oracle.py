@@ -1,0 +1,141 @@
+"""The oracles of the fuzz harnesses: each input is checked, not only run.
+
+``check_parser(data)`` feeds ``data`` (as bytes, and as str when it is UTF-8) to
+:class:`partialjson.Parser` in pieces whose sizes are derived from the data itself, and asserts
+the verdict of ``json.loads`` on the whole input: the same value, or a ``ParseError`` exactly
+when ``json.loads`` rejects it. ``check_jsonl(data)`` asserts that ``JSONLParser(on_error="skip")``
+delivers exactly the good lines, in order, and reports exactly the bad ones by number.
+
+Documented differences from ``json.loads`` (the only ones the oracle allows):
+* ``NaN``, ``Infinity``, ``-Infinity`` are not JSON (RFC 8259): rejected here, accepted there.
+* ``json.loads(bytes)`` also reads UTF-16/32; partialjson reads UTF-8 (RFC 8259 §8.1).
+* Limits: nesting deeper than ``json.loads`` can recurse, or numbers over ``max_number``
+  characters, may be a ``LimitExceededError`` where ``json.loads`` fails differently or succeeds.
+Any exception other than ``ParseError`` escaping from the parser fails the check.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import zlib
+from typing import Any
+
+from partialjson import JSONLParser, LimitExceededError, ParseError, Parser
+
+BOM = b"\xef\xbb\xbf"
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality that also tells -0.0 from 0.0 and int from float, at every depth (no recursion)."""
+    todo = [(a, b)]
+    while todo:
+        x, y = todo.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, float):
+            if not (x == y and math.copysign(1, x) == math.copysign(1, y)):
+                return False
+        elif isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            todo.extend(zip(x, y, strict=True))
+        elif isinstance(x, dict):
+            if list(x) != list(y):
+                return False
+            todo.extend((x[k], y[k]) for k in x)
+        elif x != y:
+            return False
+    return True
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def reference(text: str) -> tuple[str, Any]:
+    """``json.loads``' verdict on ``text``: ("ok", value), ("error", None) or ("either", None)."""
+    try:
+        return "ok", json.loads(text, parse_constant=_no_constants)
+    except RecursionError:
+        return "either", None
+    except ValueError:
+        return "error", None
+
+
+def reference_bytes(data: bytes) -> tuple[str, Any]:
+    if data.startswith(BOM):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "error", None
+    return reference(text)
+
+
+def pieces(data: Any, seed: int) -> list[Any]:
+    """``data`` cut into pieces of 1..8 units, deterministically from ``seed``."""
+    rnd = random.Random(seed)
+    out, k = [], 0
+    while k < len(data):
+        m = rnd.randint(1, 8) if rnd.random() < 0.9 else rnd.randint(9, 64)
+        out.append(data[k : k + m])
+        k += m
+    return out
+
+
+def _parse(chunks: list[Any]) -> tuple[str, Any]:
+    p = Parser()
+    try:
+        for c in chunks:
+            p.feed(c)
+        return "ok", p.close()
+    except LimitExceededError:
+        return "limit", None
+    except ParseError:
+        return "error", None
+
+
+def _agree(got: tuple[str, Any], expected: tuple[str, Any], what: str) -> None:
+    if expected[0] == "either" or got[0] == "limit":
+        return
+    assert got[0] == expected[0], f"{what}: parser says {got[0]}, json.loads says {expected[0]}"
+    if got[0] == "ok":
+        assert same(got[1], expected[1]), f"{what}: {got[1]!r} != {expected[1]!r}"
+
+
+def check_parser(data: bytes) -> None:
+    seed = zlib.crc32(data)
+    expected = reference_bytes(data)
+    _agree(_parse([data]), expected, "bytes, whole")
+    _agree(_parse(pieces(data, seed)), expected, "bytes, split")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    expected = reference(text)
+    _agree(_parse(pieces(text, seed + 1)), expected, "str, split")
+
+
+def check_jsonl(data: bytes) -> None:
+    lines = data.split(b"\n")
+    ref = [
+        # line 1 may start with a BOM (bytes input); on any other line it is an error
+        (n, reference_bytes(line if n == 1 else b" " + line))
+        for n, line in enumerate(lines, 1)
+        if line.strip(b" \t\r")
+    ]
+    if any(verdict == "either" for _, (verdict, _) in ref):
+        return  # json.loads cannot judge a line (recursion): nothing to compare
+    j = JSONLParser(on_error="skip")
+    got: list[Any] = []
+    for c in pieces(data, zlib.crc32(data)):
+        got += j.feed(c)
+    got += j.close()
+    # A limit may turn a line into a LimitExceededError: such lines are left out of the check.
+    limited = {e.line for e in j.errors if isinstance(e, LimitExceededError)}
+    good = [v for n, (verdict, v) in ref if verdict == "ok" and n not in limited]
+    bad = [n for n, (verdict, _) in ref if verdict == "error" and n not in limited]
+    assert [e.line for e in j.errors if e.line not in limited] == bad, (bad, j.errors)
+    assert len(got) == len(good) and all(same(a, b) for a, b in zip(got, good, strict=True))

@@ -1,0 +1,61 @@
+"""Fuzzing in the suite: every seed and past finding through the oracles, and a short run of
+each atheris harness (the long runs are described in fuzz/README.md)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fuzz.oracle import check_jsonl, check_parser
+from tests.corpus import CORPUS, ROOT, STREAMS, TEST_PARSING
+
+REGRESSIONS = sorted((ROOT / "fuzz" / "regressions").iterdir())
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.name)
+def test_regressions(path: Path) -> None:
+    data = path.read_bytes()
+    check_parser(data)
+    check_jsonl(data)
+
+
+def test_seed_corpus_through_the_oracles() -> None:
+    seeds = sorted(TEST_PARSING.iterdir()) + sorted(STREAMS.glob("*.assembled.*"))
+    for path in seeds:
+        data = path.read_bytes()
+        check_parser(data)
+        check_jsonl(data)
+    assert len(seeds) > 400
+    for path in sorted((CORPUS / "jsonl").glob("*.*json*")):
+        check_jsonl(path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("harness", "seeds"),
+    [
+        ("fuzz_parser.py", [TEST_PARSING, ROOT / "fuzz" / "regressions"]),
+        ("fuzz_jsonl.py", [TEST_PARSING, ROOT / "fuzz" / "regressions"]),
+    ],
+)
+def test_harness_smoke_run(harness: str, seeds: list[Path], tmp_path: Path) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "fuzz" / harness),
+            str(tmp_path),
+            *map(str, seeds),
+            "-max_total_time=12",
+            "-max_len=4096",
+            f"-artifact_prefix={tmp_path}/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    done = re.search(r"Done (\d+) runs", run.stderr)
+    assert run.returncode == 0 and done, run.stderr[-3000:]
+    assert int(done.group(1)) > 100
