@@ -30,12 +30,12 @@ def _pieces(text: Any, size: int) -> list[Any]:
     return [text[k : k + size] for k in range(0, len(text), size)]
 
 
-def _expect_limit(fn: Callable[[], Any]) -> None:
+def _expect(error: type[Exception], fn: Callable[[], Any]) -> None:
     try:
         fn()
-    except LimitExceededError:
+    except error:
         return
-    raise AssertionError("expected LimitExceededError")
+    raise AssertionError(f"expected {error.__name__}")
 
 
 def cases(n: int) -> dict[str, Callable[[], Any]]:
@@ -47,8 +47,8 @@ def cases(n: int) -> dict[str, Callable[[], Any]]:
     doc = llm_document(n).encode()
     jsonl = b"".join(json.dumps({"id": k, "v": "abc"}).encode() + b"\n" for k in range(n // 25))
     return {
-        "[ x n (limit at 1024)": lambda: _expect_limit(lambda: Parser().feed("[" * n)),
-        '{"a": x n (limit at 1024)': lambda: _expect_limit(lambda: Parser().feed('{"a":' * n)),
+        "[ x n (limit at 1024)": lambda: _expect(LimitExceededError, lambda: Parser().feed("[" * n)),
+        '{"a": x n (limit at 1024)': lambda: _expect(LimitExceededError, lambda: Parser().feed('{"a":' * n)),
         "n-deep valid nesting (max_depth=n)": lambda: _feed_all(_pieces(deep, 4096), max_depth=n),
         "string of n chars, one piece": lambda: _feed_all(['"' + text + '"']),
         "string of n chars, 4-char deltas": lambda: _feed_all(['"', *_pieces(text, 4), '"']),
@@ -56,13 +56,13 @@ def cases(n: int) -> dict[str, Callable[[], Any]]:
         "n/2 escapes (\\n)": lambda: _feed_all(_pieces('"' + escaped + '"', 4096)),
         "n/6 \\u00e9 escapes": lambda: _feed_all(_pieces('"' + "\\u00e9" * (n // 6) + '"', 4096)),
         "number of n digits (max_number=n+2)": lambda: _feed_all(_pieces("0." + "7" * n, 64), max_number=n + 2),
-        "number of n digits (default limit)": lambda: _expect_limit(
+        "number of n digits (default limit)": lambda: _expect(LimitExceededError,
             lambda: _feed_all(_pieces("0." + "7" * n, 64))
         ),
         "n/8 tiny keys": lambda: _feed_all([keys]),
         "document of n bytes, 1 byte per feed": lambda: _feed_all(_pieces(doc, 1)),
         "JSONL of n bytes, 64 KiB chunks": lambda: _jsonl(_pieces(jsonl, 65536)),
-        "invalid UTF-8 after n bytes": lambda: _expect_error(lambda: _feed_all([b'"' + b"a" * n + b'\xc0"'])),
+        "invalid UTF-8 after n bytes": lambda: _expect(ParseError, lambda: _feed_all([b'"' + b"a" * n + b'\xc0"'])),
     }
 
 
@@ -77,14 +77,6 @@ def _read_each(chunks: list[str]) -> Any:
 def _jsonl(chunks: list[bytes]) -> int:
     j = JSONLParser()
     return sum(len(j.feed(c)) for c in chunks) + len(j.close())
-
-
-def _expect_error(fn: Callable[[], Any]) -> None:
-    try:
-        fn()
-    except ParseError:
-        return
-    raise AssertionError("expected ParseError")
 
 
 def best(fn: Callable[[], Any], runs: int = 3) -> float:

@@ -85,7 +85,8 @@ def pieces(data: Any, seed: int) -> list[Any]:
     return out
 
 
-def _parse(chunks: list[Any]) -> tuple[str, Any]:
+def parse_verdict(chunks: list[Any]) -> tuple[str, Any]:
+    """The parser's verdict: ("ok", value), ("error", None) or ("limit", None)."""
     p = Parser()
     try:
         for c in chunks:
@@ -108,14 +109,14 @@ def _agree(got: tuple[str, Any], expected: tuple[str, Any], what: str) -> None:
 def check_parser(data: bytes) -> None:
     seed = zlib.crc32(data)
     expected = reference_bytes(data)
-    _agree(_parse([data]), expected, "bytes, whole")
-    _agree(_parse(pieces(data, seed)), expected, "bytes, split")
+    _agree(parse_verdict([data]), expected, "bytes, whole")
+    _agree(parse_verdict(pieces(data, seed)), expected, "bytes, split")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return
     expected = reference(text)
-    _agree(_parse(pieces(text, seed + 1)), expected, "str, split")
+    _agree(parse_verdict(pieces(text, seed + 1)), expected, "str, split")
 
 
 def check_jsonl(data: bytes) -> None:

@@ -439,14 +439,8 @@ def engine(
                             i += 1
                             continue
                         elif c == "]" and state == FIRST_ITEM:
-                            v = top
-                            top = stack.pop()
-                            i += 1
-                            if top is not None:
-                                is_list = top.__class__ is list
-                                state = AFTER
-                                continue
-                            is_list = False
+                            state = AFTER  # an empty array: closed by the AFTER branch
+                            continue
                         elif c in "-0123456789":
                             if c == "-" and (i + 1 == n or buf[i + 1] not in digits):
                                 k = i + 1  # "-" without a digit: cut by the fragment's end, or malformed
@@ -499,16 +493,9 @@ def engine(
                             state = KSTR
                             continue
                         if c == "}" and state == FIRST_KEY:
-                            v = top
-                            top = stack.pop()
-                            i += 1
-                            if top is not None:
-                                is_list = top.__class__ is list
-                                state = AFTER
-                                continue
-                            is_list = False
-                        else:
-                            raise located(ParseError, f"expected {_expected(state, is_list)}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
+                            state = AFTER  # an empty object: closed by the AFTER branch
+                            continue
+                        raise located(ParseError, f"expected {_expected(state, is_list)}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
                     elif state == COLON:
                         if c == ":":
                             i += 1
