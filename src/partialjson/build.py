@@ -121,6 +121,7 @@ def engine(
     max_depth: int = DEFAULT_LIMITS["max_depth"],
     max_string: int = DEFAULT_LIMITS["max_string"],
     max_number: int = DEFAULT_LIMITS["max_number"],
+    on_close: Callable[[Any, Any, Any], None] | None = None,
 ) -> Feed:
     """The resumable parser. Prime with ``next()``; then ``send(fragment)``.
 
@@ -128,6 +129,10 @@ def engine(
     Each ``send`` returns the top-level values completed by that fragment (``()`` if none);
     ``send(CLOSE)`` ends the input and returns the value (or the list of values when
     ``multiple``). Errors are reported to ``on_fail`` and raised; the generator is then dead.
+
+    ``on_close(value, parent, key)``, when given, is called as each value completes, with the
+    container it completes in (``None`` at top level) and its key there (dict key or list index).
+    It is how higher layers (the model parser) learn of finished values without walking the tree.
     """
     # Cache globals as locals: the loop below is the hot path of the whole library.
     plain = plain_run
@@ -143,6 +148,7 @@ def engine(
     show = partial_strings
 
     stack: list[Any] = []  # parents of `top`; its length is the nesting depth
+    keys: list[str] = []  # for each parent, the key under which its child was opened
     top: Any = None  # innermost open container, None at top level
     is_list = False
     key: str = ""  # the member key waiting for its value (objects)
@@ -350,6 +356,8 @@ def engine(
                         sc[sk] = s
                         if top is not None:
                             state = AFTER
+                            if on_close is not None:
+                                on_close(s, top, len(top) - 1 if is_list else key)
                             continue
                 elif state == NUM:
                     # ---- a number cut by the previous fragment boundary (i == 0 here)
@@ -388,9 +396,12 @@ def engine(
                         # ---- the container closes: it is the completed value
                         v = top
                         top = stack.pop()
+                        key = keys.pop()  # the key of `v` in its parent
                         i += 1
                         if top is not None:
                             is_list = top.__class__ is list
+                            if on_close is not None:
+                                on_close(v, top, len(top) - 1 if is_list else key)
                             continue  # state stays AFTER
                         is_list = False
                     elif state <= FIRST_ITEM:  # ---- a value must start here
@@ -433,6 +444,7 @@ def engine(
                             else:
                                 top[key] = d
                             stack.append(top)
+                            keys.append(key)
                             top = d
                             is_list = c == "["
                             state = FIRST_ITEM if is_list else FIRST_KEY
@@ -516,9 +528,17 @@ def engine(
                 elif is_list:
                     top.append(v)
                     state = AFTER
+                    if on_close is not None:
+                        on_close(v, top, len(top) - 1)
+                    continue
                 else:
                     top[key] = v
                     state = AFTER
+                    if on_close is not None:
+                        on_close(v, top, key)
+                    continue
+                if on_close is not None:
+                    on_close(v, None, None)
 
             if "\n" in buf:
                 nl += buf.count("\n")

@@ -44,7 +44,8 @@ class Parser:
     Options: ``multiple`` accepts a sequence of values separated by optional whitespace (as
     ijson's ``multiple_values``); ``partial_strings=False`` hides strings until they close;
     ``max_depth``, ``max_string`` (characters in a string or key) and ``max_number`` (characters
-    in a number) bound what hostile input can make the parser hold.
+    in a number) bound what hostile input can make the parser hold. ``on_close(value, parent,
+    key)`` is called as each value completes (see :func:`partialjson.build.engine`).
     """
 
     __slots__ = ("_closed", "_error", "_multiple", "_result", "_send", "feed", "value")
@@ -62,6 +63,7 @@ class Parser:
         max_depth: int = DEFAULT_LIMITS["max_depth"],
         max_string: int = DEFAULT_LIMITS["max_string"],
         max_number: int = DEFAULT_LIMITS["max_number"],
+        on_close: Callable[[Any, Any, Any], None] | None = None,
     ) -> None:
         self.value = None
         self._multiple = multiple
@@ -69,7 +71,14 @@ class Parser:
         self._closed = False
         self._result: Any = None
         gen = engine(
-            self, self._fail, multiple, partial_strings, max_depth, max_string, max_number
+            self,
+            self._fail,
+            multiple,
+            partial_strings,
+            max_depth,
+            max_string,
+            max_number,
+            on_close,
         )
         next(gen)
         self._send = gen.send
