@@ -2,10 +2,13 @@
 
 Layers, each a module (lower layers never import higher ones)::
 
-    decode  -> scan  -> build  -> parser (Parser) / jsonl (JSONLParser) -> stream (iter helpers)
+    decode -> scan -> build -> parser (Parser) -> jsonl (JSONLParser), model (ModelParser, with
+    plan: what pydantic can validate where) -> stream (iter helpers)
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .errors import IncompleteJSONError, LimitExceededError, ParseError
 from .jsonl import JSONLParser
@@ -16,8 +19,11 @@ __all__ = [
     "IncompleteJSONError",
     "JSONLParser",
     "LimitExceededError",
+    "ModelParser",
     "ParseError",
     "Parser",
+    "StreamValidationError",
+    "Validated",
     "aiter_jsonl",
     "aiter_partial",
     "iter_jsonl",
@@ -26,3 +32,15 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .model import ModelParser, StreamValidationError, Validated
+else:
+
+    def __getattr__(name: str) -> Any:
+        # The pydantic layer is imported on first use: the core parser does not need pydantic.
+        if name in ("ModelParser", "StreamValidationError", "Validated"):
+            from . import model
+
+            return getattr(model, name)
+        raise AttributeError(f"module 'partialjson' has no attribute {name!r}")

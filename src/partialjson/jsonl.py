@@ -15,13 +15,16 @@ are fed to a :class:`~partialjson.Parser` only when ``.partial`` is read, each p
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from .build import DEFAULT_LIMITS
 from .errors import LimitExceededError, ParseError
 from .parser import Parser
+
+if TYPE_CHECKING:
+    from .model import StreamValidationError
 
 __all__ = ["JSONLParser"]
 
@@ -53,6 +56,11 @@ class JSONLParser:
 
     ``max_line`` bounds the bytes held for one pending line (``LimitExceededError``); the other
     limits are those of :class:`~partialjson.Parser` and apply to each record.
+
+    ``model=Item`` (any type pydantic validates) validates each record as its line completes:
+    records are ``Item.model_validate_json(line)``; an invalid record is a
+    :class:`~partialjson.StreamValidationError` with its ``line`` (raised, or kept in ``errors``
+    with ``on_error="skip"``), a malformed line a ``ParseError`` as without a model.
     """
 
     def __init__(
@@ -64,10 +72,19 @@ class JSONLParser:
         max_depth: int = DEFAULT_LIMITS["max_depth"],
         max_string: int = DEFAULT_LIMITS["max_string"],
         max_number: int = DEFAULT_LIMITS["max_number"],
+        model: Any = None,
     ) -> None:
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
-        self.errors: list[ParseError] = []
+        self.errors: list[ParseError | StreamValidationError] = []
+        self._validate: Any = None  # with a model: its validate_json, one call per line
+        if model is not None:
+            from pydantic import ValidationError
+
+            from .plan import plan_for
+
+            self._validate = plan_for(model)[0].validate_json
+            self._invalid: type[Exception] = ValidationError
         self._skip = on_error == "skip"
         self._max_line = max_line
         self._opts: dict[str, Any] = {
@@ -158,6 +175,14 @@ class JSONLParser:
             self._offset += len(lines[0]) + 1
             del lines[0]
             self._parse_lines(lines, out)
+        elif self._validate is not None:
+            try:
+                out = list(map(self._validate, lines))
+            except self._invalid:
+                self._parse_lines(lines, out)
+            else:
+                self._lines += len(lines)
+                self._offset += consumed
         elif not _maybe_big_int(data) and not (pieces and _maybe_big_int(lines[0])):
             try:
                 out = list(map(_loads, lines))
@@ -196,16 +221,32 @@ class JSONLParser:
             self._offset += len(line) + 1
             if not line.strip(_BLANK):
                 continue
-            if not _maybe_big_int(line) and not line.startswith(_BOM):
+            invalid = None
+            if self._validate is not None:
+                try:
+                    bare = line[3:] if self._lines == 1 and line.startswith(_BOM) else line
+                    out.append(self._validate(bare))
+                    continue
+                except self._invalid as e:
+                    if not any(d["type"] == "json_invalid" for d in e.errors()):  # type: ignore[attr-defined]
+                        self._report_invalid(e, out)
+                        continue
+                    invalid = e  # malformed JSON: the exact parser says where
+            elif not _maybe_big_int(line) and not line.startswith(_BOM):
                 try:
                     out.append(_loads(line))
                     continue
                 except _OrjsonError:
                     pass
             try:
-                out.append(self._exact(line))
+                value = self._exact(line)
             except ParseError as e:
                 self._report(e, start + _byte_offset(line, e.offset), out)
+            else:
+                if invalid is not None:  # JSON we accept but pydantic's parser does not
+                    self._report_invalid(invalid, out)
+                else:
+                    out.append(value)
 
     def _exact(self, line: bytes) -> Any:
         """``json.loads``-exact value of one line, or the precise error."""
@@ -237,6 +278,17 @@ class JSONLParser:
             return
         err.partial = list(out)
         self._failed = err
+        raise err
+
+    def _report_invalid(self, e: Exception, out: list[Any]) -> None:
+        from .model import StreamValidationError
+
+        err = StreamValidationError(e, (), None, self._offset, self._lines)  # type: ignore[arg-type]
+        if self._skip:
+            self.errors.append(err)
+            return
+        err.partial = list(out)
+        self._failed = err  # type: ignore[assignment]
         raise err
 
     def _too_long(self, out: list[Any]) -> list[Any]:
