@@ -140,3 +140,75 @@ def check_jsonl(data: bytes) -> None:
     bad = [n for n, (verdict, _) in ref if verdict == "error" and n not in limited]
     assert [e.line for e in j.errors if e.line not in limited] == bad, (bad, j.errors)
     assert len(got) == len(good) and all(same(a, b) for a, b in zip(got, good, strict=True))
+
+
+# ---- the model parser ---------------------------------------------------------------------
+
+
+def _fuzz_models() -> Any:
+    """A small nested model with the features whose early validation could go wrong."""
+    from typing import Annotated, Literal
+
+    from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+    class Part(BaseModel):
+        model_config = ConfigDict(populate_by_name=True)
+        name: Annotated[str, Field(max_length=8)] = Field(alias="n")
+        qty: Annotated[int, Field(ge=0)] = 0
+
+        @field_validator("name")
+        @classmethod
+        def strip(cls, v: str) -> str:
+            return v.strip()
+
+    class Doc(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        id: int
+        parts: list[Part] = []
+        kind: Literal["a", "b"] = "a"
+        note: str | None = None
+        sub: dict[str, Part] = {}
+
+    return Doc
+
+
+_DOC: Any = None
+
+
+def check_model(data: bytes) -> None:
+    """ModelParser agrees with ``Doc.model_validate_json``: same value, same errors; an early
+    failure during feed() only where pydantic rejects the document too."""
+    from pydantic import ValidationError
+
+    from partialjson import ModelParser, StreamValidationError
+
+    global _DOC
+    if _DOC is None:
+        _DOC = _fuzz_models()
+    body = data[3:] if data.startswith(BOM) else data
+    p = ModelParser(_DOC)
+    early = None
+    try:
+        for c in pieces(data, zlib.crc32(data)):
+            try:
+                p.feed(c)
+            except StreamValidationError as e:
+                early = early or e
+        result: Any = p.close()
+    except LimitExceededError:
+        return
+    except ParseError:
+        assert reference_bytes(data)[0] != "ok", "ModelParser rejected JSON that json.loads accepts"
+        return
+    except StreamValidationError as e:
+        result = e
+    try:
+        expected: Any = _DOC.model_validate_json(body)
+    except ValidationError as e:
+        assert isinstance(result, StreamValidationError), f"accepted what pydantic rejects: {e}"
+        keys = [(d["type"], d["loc"]) for d in e.errors()]
+        assert [(d["type"], tuple(d["loc"])) for d in result.errors()] == keys
+        return
+    assert early is None, f"failed early on a valid document: {early}"
+    assert not isinstance(result, StreamValidationError), f"rejected what pydantic accepts: {result}"
+    assert result == expected

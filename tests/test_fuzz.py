@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fuzz.oracle import check_jsonl, check_parser
+from fuzz.oracle import check_jsonl, check_model, check_parser
 from tests.corpus import CORPUS, ROOT, STREAMS, TEST_PARSING
 
 REGRESSIONS = sorted((ROOT / "fuzz" / "regressions").iterdir())
@@ -21,6 +21,14 @@ def test_regressions(path: Path) -> None:
     data = path.read_bytes()
     check_parser(data)
     check_jsonl(data)
+    check_model(data)
+
+
+def test_model_seeds_through_the_oracle() -> None:
+    seeds = sorted((ROOT / "fuzz" / "seeds" / "model").iterdir())
+    assert len(seeds) == 2
+    for path in seeds:
+        check_model(path.read_bytes())
 
 
 def test_seed_corpus_through_the_oracles() -> None:
@@ -39,6 +47,7 @@ def test_seed_corpus_through_the_oracles() -> None:
     [
         ("fuzz_parser.py", [TEST_PARSING, ROOT / "fuzz" / "regressions"]),
         ("fuzz_jsonl.py", [TEST_PARSING, ROOT / "fuzz" / "regressions"]),
+        ("fuzz_model.py", [ROOT / "fuzz" / "seeds" / "model", TEST_PARSING]),
     ],
 )
 def test_harness_smoke_run(harness: str, seeds: list[Path], tmp_path: Path) -> None:
