@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks.docs import deltas, jsonl_text, llm_document
+from benchmarks.docs import deltas, jsonl_text, llm_document, llm_models
 from partialjson import JSONLParser, Parser
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -220,6 +220,63 @@ class _Reader:
         return next(self._it, b"") if n != 0 else b""  # ijson probes the type with read(0)
 
 
+# ---- scenario: validation while streaming ------------------------------------------------------
+
+
+def bench_validation(sizes: list[int], cap: float) -> list[dict[str, Any]]:
+    from pydantic import TypeAdapter, ValidationError
+
+    from partialjson import ModelParser
+
+    model = llm_models()
+    adapter = TypeAdapter(model)
+    rows = []
+    last: tuple[int, float] | None = None
+    for size in sizes:
+        text = llm_document(size)
+        ds = deltas(text)
+        expected = model.model_validate_json(text)
+
+        def stream(ds: list[str] = ds) -> Any:
+            p = ModelParser(model)
+            for d in ds:
+                p.feed(d)
+            return p.close()
+
+        def once(text: str = text) -> Any:
+            return model.model_validate_json(text)
+
+        def revalidate(ds: list[str] = ds) -> Any:
+            # What streaming users do today: re-validate the growing buffer at every delta;
+            # while required fields are still missing pydantic raises, and they try again.
+            buf = ""
+            v = None
+            for d in ds:
+                buf += d
+                try:  # noqa: SIM105 - no context manager inside the peer's timed loop
+                    v = adapter.validate_json(buf, experimental_allow_partial="trailing-strings")
+                except ValidationError:
+                    pass
+            return v
+
+        assert stream() == expected
+        row: dict[str, Any] = {"size": len(text), "deltas": len(ds), "times": {}}
+        row["times"]["partialjson ModelParser (parse + validate, every delta)"] = best_time(stream)
+        row["times"]["partialjson Parser (parse only)"] = best_time(lambda ds=ds: run_partialjson_feed_only(ds))
+        row["times"]["model_validate_json once at the end (the floor)"] = best_time(once)
+        name = "pydantic experimental_allow_partial on the growing buffer"
+        guess = last[1] * (len(text) / last[0]) ** 2 if last else 0.0
+        if guess > cap:
+            row["times"][name] = {"over_cap": cap, "extrapolated": guess}
+        else:
+            t = best_time(revalidate, min_total=min(cap / 2, 1.0), max_runs=3)
+            row["times"][name] = t
+            last = (len(text), t)
+        rows.append(row)
+        print(f"  validation {len(text):>9,} chars done", file=sys.stderr, flush=True)
+    return rows
+
+
 # ---- report ----------------------------------------------------------------------------------
 
 
@@ -268,6 +325,17 @@ def report(results: dict[str, Any]) -> str:
         "A ratio above 1× means partialjson is faster; the orjson limit is not exact "
         "(integers beyond 64 bits become floats), partialjson is."
     )
+    if results.get("validation"):
+        v = results["validation"]
+        ours_name = "partialjson ModelParser (parse + validate, every delta)"
+        out += ["", "### Validation while streaming (pydantic model of the same documents)", ""]
+        out.append("| | " + " | ".join(f"{r['size']:,} chars" for r in v) + " |")
+        out.append("|---|" + "---|" * len(v))
+        for name in v[0]["times"]:
+            cells = [f"{fmt_time(r['times'][name])} ({fmt_ratio(r['times'][name], r['times'][ours_name])})" for r in v]
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
+        out.append("")
+        out.append("Ratios are time ÷ ModelParser's time in the same run: below 1× is faster than it.")
     return "\n".join(out)
 
 
@@ -296,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.machine()}, {platform.system()}",
         "partial": bench_partial(args.sizes, args.cap),
         "jsonl": bench_jsonl(args.jsonl_size),
+        "validation": bench_validation([s for s in args.sizes if s <= 100_000], args.cap),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))

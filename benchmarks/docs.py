@@ -69,3 +69,29 @@ def jsonl_text(size: int, seed: int = 5) -> bytes:
         total += len(line) + 1
         k += 1
     return b"\n".join(lines) + b"\n"
+
+
+def llm_models() -> Any:
+    """pydantic models of :func:`llm_document` (imported on use: pydantic is for this scenario)."""
+    from pydantic import BaseModel
+
+    class Meta(BaseModel):
+        rank: int
+        ratio: float
+        note: str
+
+    class Item(BaseModel):
+        id: int
+        name: str
+        score: float
+        tags: list[str]
+        active: bool
+        parent: int | None
+        meta: Meta
+
+    class Document(BaseModel):
+        title: str
+        summary: str
+        items: list[Item]
+
+    return Document
