@@ -49,7 +49,7 @@ def best_time(fn: Callable[[], Any], min_total: float = 0.3, max_runs: int = 50)
 # ---- scenario: partial value after every delta -------------------------------------------
 
 
-def run_partialjson(ds: list[str]) -> Any:
+def run_partialjson(ds: list[str] | list[bytes]) -> Any:
     p = Parser()
     feed = p.feed
     for d in ds:
@@ -63,15 +63,6 @@ def run_partialjson_feed_only(ds: list[str]) -> Any:
     feed = p.feed
     for d in ds:
         feed(d)
-    return p.close()
-
-
-def run_partialjson_bytes(ds: list[bytes]) -> Any:
-    p = Parser()
-    feed = p.feed
-    for d in ds:
-        feed(d)
-        p.value  # noqa: B018
     return p.close()
 
 
@@ -134,7 +125,7 @@ def bench_partial(sizes: list[int], cap: float) -> list[dict[str, Any]]:
             lambda ds=ds: run_partialjson_feed_only(ds)
         )
         row["times"]["partialjson (bytes deltas)"] = best_time(
-            lambda bds=bds: run_partialjson_bytes(bds)
+            lambda bds=bds: run_partialjson(bds)
         )
         for name, make in peers.items():
             if name in last:

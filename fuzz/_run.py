@@ -1,0 +1,20 @@
+"""What every harness script does: instrument partialjson for coverage, then fuzz one oracle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import atheris
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+with atheris.instrument_imports():
+    import partialjson  # noqa: F401  (instrumented for coverage)
+    from fuzz import oracle
+
+
+def fuzz(check: str) -> None:
+    """Run libFuzzer (options and corpus dirs from the command line) on ``oracle.<check>``."""
+    atheris.Setup(sys.argv, getattr(oracle, check))
+    atheris.Fuzz()
