@@ -175,21 +175,45 @@ def _fuzz_models() -> Any:
 _DOC: Any = None
 
 
-def check_model(data: bytes) -> None:
-    """ModelParser agrees with ``Doc.model_validate_json``: same value, same errors; an early
-    failure during feed() only where pydantic rejects the document too."""
-    from pydantic import ValidationError
+def model_state(v: Any) -> Any:
+    """What equality of two validated results means here: values, and for models also the
+    fields set, the extra members and the private attributes (recursively, no recursion limit
+    concerns at the depths models have)."""
+    from pydantic import BaseModel
+
+    if isinstance(v, BaseModel):
+        return (
+            type(v),
+            {k: model_state(x) for k, x in v.__dict__.items()},
+            sorted(v.model_fields_set),
+            model_state(v.__pydantic_extra__),
+            model_state(v.__pydantic_private__),
+        )
+    if isinstance(v, dict):
+        return {k: model_state(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [model_state(x) for x in v]
+    return (type(v), v)
+
+
+def check_model(data: bytes, model: Any = None, seed: int | None = None) -> None:
+    """ModelParser agrees with ``model.model_validate_json`` (default: a small nested model):
+    same value, same errors; an early failure during feed() only where pydantic rejects the
+    document too."""
+    from pydantic import TypeAdapter, ValidationError
 
     from partialjson import ModelParser, StreamValidationError
 
     global _DOC
-    if _DOC is None:
-        _DOC = _fuzz_models()
+    if model is None:
+        if _DOC is None:
+            _DOC = _fuzz_models()
+        model = _DOC
     body = data[3:] if data.startswith(BOM) else data
-    p = ModelParser(_DOC)
+    p = ModelParser(model)
     early = None
     try:
-        for c in pieces(data, zlib.crc32(data)):
+        for c in pieces(data, zlib.crc32(data) if seed is None else seed):
             try:
                 p.feed(c)
             except StreamValidationError as e:
@@ -203,7 +227,7 @@ def check_model(data: bytes) -> None:
     except StreamValidationError as e:
         result = e
     try:
-        expected: Any = _DOC.model_validate_json(body)
+        expected: Any = TypeAdapter(model).validate_json(body)
     except ValidationError as e:
         assert isinstance(result, StreamValidationError), f"accepted what pydantic rejects: {e}"
         keys = [(d["type"], d["loc"]) for d in e.errors()]
@@ -211,4 +235,4 @@ def check_model(data: bytes) -> None:
         return
     assert early is None, f"failed early on a valid document: {early}"
     assert not isinstance(result, StreamValidationError), f"rejected what pydantic accepts: {result}"
-    assert result == expected
+    assert model_state(result) == model_state(expected), (result, expected)

@@ -235,3 +235,49 @@ STREAM_MODELS: dict[frozenset[str], Any] = {
     ]
 }
 STREAM_MODELS[frozenset()] = Empty
+
+
+# ---- a family for the differential test of composed validation ------------------------------
+
+
+class Leaf(BaseModel):
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    a: str = "x"
+    b: list[int] = Field(default_factory=list)
+
+
+class Mid(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    leaf: Leaf | None = Field(default=None, alias="L")
+    leaves: dict[str, Leaf] = {}
+    n: Annotated[int, Field(gt=0)] = 1
+    names: list[str] = []
+
+    @field_validator("names")
+    @classmethod
+    def sort_names(cls, v: list[str]) -> list[str]:
+        return sorted(v)
+
+    def model_post_init(self, context: Any) -> None:
+        object.__setattr__(self, "_seen", len(self.names))
+
+
+class Top(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    k: int
+    mids: list[Mid] = []
+    tag: Literal["x", "y"] | None = None
+    score: float = 0.0
+
+    @model_validator(mode="after")
+    def k_not_negative(self) -> Top:
+        if self.k < 0:
+            raise ValueError("k < 0")
+        return self
+
+
+class StrictTop(BaseModel):
+    model_config = ConfigDict(strict=True)
+    k: int
+    xs: list[float] = []
+    mid: Mid | None = None

@@ -29,6 +29,15 @@ __all__ = ["ModelParser", "StreamValidationError", "Validated"]
 T = TypeVar("T")
 Path = tuple[str | int, ...]
 _BOM = b"\xef\xbb\xbf"
+_UNVALIDATED: Any = object()  # a part that can only be validated with its enclosing value
+
+
+class _Relocated(Exception):
+    """A variant's validation error, with the location pydantic gives it (the tag included)."""
+
+    def __init__(self, error: ValidationError, loc: Path) -> None:
+        self.error = error
+        self.loc = loc
 
 
 class Validated(NamedTuple):
@@ -100,6 +109,9 @@ class ModelParser(Generic[T]):
       ...
     partialjson.model.StreamValidationError: validation failed at 1/qty: 1.qty: Input should be a valid integer, unable to parse string as an integer [int_parsing]
 
+    ``partial`` shows a model whose ``model_construct`` fails on partial data (a
+    ``model_post_init`` that expects valid fields) as the dict of its members.
+
     ``feed(delta)`` returns the parts completed and validated by this delta, as
     :class:`Validated` events (path, value), innermost first; it raises
     :class:`StreamValidationError` as soon as a closed value is invalid (so the caller can stop
@@ -126,7 +138,9 @@ class ModelParser(Generic[T]):
             max_number=max_number,
             on_close=self._on_close,
         )
-        self._pieces: list[bytes] = []
+        self._pieces: list[str | bytes] = []  # the text, kept for close() when it must validate it whole
+        self._feed = self._parser.feed
+        self._last: tuple[Any, Path, Path, Node | None] | None = None  # last located container
         self._events: list[Validated] = []
         self._error: StreamValidationError | None = None  # found during the current feed()
         #: The first validation failure, once found: feed() raised it. Feeding may go on (the
@@ -137,17 +151,19 @@ class ModelParser(Generic[T]):
 
     # ---- feeding ------------------------------------------------------------------------
 
-    def feed(self, delta: str | bytes) -> list[Validated]:
-        piece = delta.encode("utf-8", "surrogatepass") if isinstance(delta, str) else bytes(delta)
-        self._pieces.append(piece)
-        self._parser.feed(delta)
+    def feed(self, delta: str | bytes) -> Sequence[Validated]:
+        self._pieces.append(delta)
+        self._feed(delta)
         self.consumed += len(delta)
         if self._error is not None:
             self.failed, self._error = self._error, None
             self.failed.consumed = self.consumed
             self._events = []
             raise self.failed
-        events, self._events = self._events, []
+        events = self._events
+        if not events:
+            return ()
+        self._events = []
         return events
 
     def close(self) -> T:
@@ -161,50 +177,156 @@ class ModelParser(Generic[T]):
         except IncompleteJSONError as e:
             e.partial = self.partial
             raise
-        text = b"".join(self._pieces)
-        if text.startswith(_BOM):
-            text = text[3:]
+        if self.failed is None and () in self.done:
+            result: T = self.done[()]  # validated as it closed: part by part, then as a whole
+            return result
+        if all(piece.__class__ is str for piece in self._pieces):
+            text: str | bytes = "".join(self._pieces)  # type: ignore[arg-type]
+        else:
+            text = b"".join(
+                p.encode("utf-8", "surrogatepass") if isinstance(p, str) else bytes(p) for p in self._pieces
+            )
+            if text.startswith(_BOM):
+                text = text[3:]
         try:
-            result: T = self._adapter.validate_json(text)
+            result = self._adapter.validate_json(text)
         except ValidationError as e:
             raise StreamValidationError(e, (), self.partial, self.consumed) from None
         return result
 
     def _on_close(self, value: Any, parent: Any, key: Any) -> None:
-        """The engine's report of a closed value: validate it if its position allows."""
-        if parent is None or self._error is not None or self.failed is not None:
-            return  # the whole document is validated by close(); after a failure, nothing more
-        path, node = self._locate(parent)
-        if node is None:
-            return
-        child = node.child(key)
-        if child is None:
-            if node.forbid_extra and node.fields is not None:
-                self._fail_extra((*path, key), value)
-            return
-        validator = child.validator
-        if validator is None:
-            return
+        """The engine's report of a closed value: validate it, once, if its position allows."""
+        if self._error is not None or self.failed is not None:
+            return  # after a failure nothing more is validated (close() reports everything)
+        if parent is None:
+            node: Node | None = self._plan
+            where: Path = ()
+            loc: Path = ()
+        else:
+            path, ploc, parent_node, union = self._locate(parent)
+            if union is not None and key == union.discriminator and parent_node is not None:
+                self._catch_up(parent, path, ploc, parent_node, key)
+            if parent_node is None:
+                return
+            node = parent_node.child(key)
+            where = (*path, key)
+            loc = (*ploc, key)
+            if node is None:
+                if parent_node.forbid_extra and parent_node.fields is not None:
+                    self._fail_extra(loc, value)
+                return
+            if value.__class__ in (dict, list) and self._last is not None and self._last[0] is value:
+                self._last = None  # a container that closed is no longer open
         try:
-            result = validator.validate_json(_dumps(value))
+            result = self._validate(node, value, where, loc)
         except ValidationError as e:
-            self._error = StreamValidationError(e, (*path, key), self._parser.value, self.consumed)
+            self._error = StreamValidationError(e, loc, self._parser.value, self.consumed)
             return
-        where = (*path, key)
-        self.done[where] = result
-        self._events.append(Validated(where, result))
+        except _Relocated as r:
+            self._error = StreamValidationError(r.error, r.loc, self._parser.value, self.consumed)
+            return
+        if result is not _UNVALIDATED:
+            self.done[where] = result
+            self._events.append(Validated(where, result))
 
-    def _locate(self, container: Any) -> tuple[Path, Node | None]:
-        """Path and plan node of an open container: walk down the open spine from the root."""
+    def _catch_up(self, obj: dict[str, Any], path: Path, loc: Path, variant: Node, tag_key: str) -> None:
+        """The discriminator has just closed: validate the members that closed before it."""
+        for k, v in obj.items():
+            if k == tag_key or (*path, k) in self.done or self._error is not None:
+                continue
+            child = variant.child(k)
+            if child is None:
+                if variant.forbid_extra and variant.fields is not None:
+                    self._fail_extra((*loc, k), v)
+                continue
+            where = (*path, k)
+            try:
+                result = self._validate(child, v, where, (*loc, k))
+            except ValidationError as e:
+                self._error = StreamValidationError(e, (*loc, k), self._parser.value, self.consumed)
+                return
+            except _Relocated as r:
+                self._error = StreamValidationError(r.error, r.loc, self._parser.value, self.consumed)
+                return
+            if result is not _UNVALIDATED:
+                self.done[where] = result
+                self._events.append(Validated(where, result))
+
+    def _validate(self, node: Node | None, value: Any, where: Path, loc: Path) -> Any:
+        """The validated value at ``node``: as parsed (a plain leaf), from its validated parts
+        (a transparent container), or from its JSON; ``_UNVALIDATED`` if it can't be alone."""
+        if node is None:
+            return _UNVALIDATED
+        if node.variants is not None:  # a discriminated union: its variant, if it is known
+            variant = node.variant(value)
+            if variant is not None and variant.shell is not None:
+                try:
+                    result = self._validate(variant, value, where, loc)
+                except ValidationError as e:  # pydantic names the variant in the location
+                    raise _Relocated(e, (*loc, value[node.discriminator])) from None
+                if result is not _UNVALIDATED:
+                    return result
+        trivial = node.trivial
+        if trivial is not None and type(value) in trivial:
+            return value
+        shell = node.shell
+        if shell is not None:
+            done = self.done
+            parts: Any = None
+            if value.__class__ is list and node.items is not None:
+                parts = [done.get((*where, i), _UNVALIDATED) for i in range(len(value))]
+                if _UNVALIDATED in parts:
+                    parts = None
+            elif value.__class__ is dict:
+                parts = {}
+                for k, v in value.items():
+                    if (node.fields is None or k in node.fields) and (*where, k) not in done:
+                        parts = None  # a part that was not validated alone
+                        break
+                    parts[k] = done.get((*where, k), v)  # unknown keys: as received (extra)
+            if parts is not None:
+                return shell.validate_python(parts)
+        validator = node.validator
+        if validator is None:
+            return _UNVALIDATED
+        return validator.validate_json(_dumps(value))
+
+    def _locate(self, container: Any) -> tuple[Path, Path, Node | None, Node | None]:
+        """JSON path, error location and plan node of an open container, and the discriminated
+        union it is an object of (if it is one).
+
+        Walks down the open spine from the root (the last member of each open container), but
+        consecutive reports mostly come from one container, so the last answer is kept.
+        """
+        last = self._last
+        if last is not None and last[0] is container:
+            return last[1], last[2], last[3], None
         c = self._parser.value
         node: Node | None = self._plan
         path: list[str | int] = []
-        while c is not container:
+        loc: list[str | int] = []
+        settled = True  # no union on the way whose variant is still unknown
+        union = None
+        while True:
+            union = node if node is not None and node.variants is not None else None
+            if union is not None:
+                variant = union.variant(c)
+                if variant is not None:
+                    loc.append(c[union.discriminator])
+                else:
+                    settled = False
+                node = variant
+            if c is container:
+                break
             k: str | int = next(reversed(c)) if c.__class__ is dict else len(c) - 1
             path.append(k)
+            loc.append(k)
             node = node.child(k) if node is not None else None
             c = c[k]
-        return tuple(path), node
+        found = (tuple(path), tuple(loc), node)
+        if settled and union is None:
+            self._last = (container, *found)
+        return (*found, union)
 
     def _fail_extra(self, path: Path, value: Any) -> None:
         err = ValidationError.from_exception_data(
@@ -227,6 +349,8 @@ class ModelParser(Generic[T]):
     def _build(self, node: Node | None, raw: Any, path: Path) -> Any:
         if path in self.done:
             return self.done[path]
+        if node is not None and node.variants is not None:
+            node = node.variant(raw) or node
         if node is None:
             return raw
         if isinstance(raw, dict):
@@ -236,7 +360,12 @@ class ModelParser(Generic[T]):
                     for k, v in raw.items()
                     if k in node.fields
                 }
-                return node.model.model_construct(**members) if node.model is not None else members
+                if node.model is None:
+                    return members
+                try:
+                    return node.model.model_construct(**members)
+                except Exception:  # e.g. a model_post_init that expects valid data
+                    return members  # the partial result is best effort: never an error
             if node.items is not None:
                 return {k: self._build(node.items, v, (*path, k)) for k, v in raw.items()}
         elif isinstance(raw, list) and node.items is not None:

@@ -6,13 +6,25 @@ object's members by JSON key (aliases resolved), a list's items, a dict's values
 model it belongs to), so a field, an item or a nested model is validated exactly as pydantic
 validates it inside the whole, as soon as its value closes.
 
+Each value is validated once. A leaf (and any part that must be validated from its JSON) goes
+through its node's validator; a plain ``str``, ``int``, ``float``, ``bool``, ``None`` or ``Any``
+with no constraint and no configuration that changes it is valid as parsed, so it skips pydantic
+(``Node.trivial``). A *transparent* container (a model, list or dict whose parts were all
+validated as they closed) is then checked by its *shell*: its own schema with every part's
+schema replaced by ``any``, which keeps what belongs to the container itself (required fields,
+defaults, extra keys, length constraints, model ``after`` validators) and takes the validated
+parts as they are. That is how pydantic itself composes a model from its fields, so the result
+equals validating the whole text; the tests compare the two on generated documents.
+
 Where a part cannot be validated alone, its node has no validator and the part is validated with
 its enclosing value instead (never skipped):
 
 * a field validator that takes ``info`` (it may read ``info.data``, the other fields);
 * anything under a ``before``, ``wrap`` or ``plain`` validator (it may reshape the input first);
 * members of an object whose fields use ``AliasPath`` / ``AliasChoices``;
-* the branches of a union (the union as a whole is validated when it closes).
+* the branches of a union that is not discriminated by a key (the union as a whole is validated
+  when it closes). A discriminated union (``Field(discriminator="kind")``) chooses its variant as
+  soon as the discriminator has closed; the members that follow are validated with the variant.
 """
 
 from __future__ import annotations
@@ -31,7 +43,23 @@ _OPAQUE_FUNCTIONS = ("function-before", "function-wrap", "function-plain")
 class Node:
     """One position of the plan."""
 
-    __slots__ = ("_validator", "config", "defs", "fields", "forbid_extra", "items", "model", "names", "schema", "standalone")
+    __slots__ = (
+        "_shell",
+        "_validator",
+        "config",
+        "defs",
+        "discriminator",
+        "fields",
+        "forbid_extra",
+        "items",
+        "model",
+        "names",
+        "schema",
+        "shell_schema",
+        "standalone",
+        "trivial",
+        "variants",
+    )
 
     def __init__(self, schema: Any, config: Any, defs: dict[str, Any], standalone: bool) -> None:
         self.schema = schema
@@ -45,6 +73,14 @@ class Node:
         self.forbid_extra = False  # extra="forbid": an unknown key fails at once
         self.items: Node | None = None  # list items, dict values
         self.model: Any = None  # the BaseModel class at this position, if any
+        #: the types a value may have to be valid as parsed (a plain leaf), else None
+        self.trivial: tuple[type, ...] | None = None
+        #: the schema of a transparent container with its parts as ``any`` (else None)
+        self.shell_schema: Any = None
+        self._shell: SchemaValidator | None = None
+        #: a discriminated union: the key that names the variant, and each variant's node
+        self.discriminator: str | None = None
+        self.variants: dict[Any, Node] | None = None
 
     @property
     def validator(self) -> SchemaValidator | None:
@@ -58,6 +94,22 @@ class Node:
             self._validator = SchemaValidator(schema, self.config)
         return self._validator
 
+    @property
+    def shell(self) -> SchemaValidator | None:
+        """Validator of this container built from its validated parts (``validate_python``)."""
+        if self.shell_schema is None:
+            return None
+        if self._shell is None:
+            self._shell = SchemaValidator(self.shell_schema, self.config)
+        return self._shell
+
+    def variant(self, value: Any) -> Node | None:
+        """The variant a discriminated union's object has chosen (None: not known yet)."""
+        if self.variants is None or value.__class__ is not dict:
+            return None
+        tag = value.get(self.discriminator)
+        return self.variants.get(tag) if tag.__class__ in (str, int, bool) else None
+
     def child(self, key: str | int) -> Node | None:
         if self.fields is not None:
             return self.fields.get(key)  # type: ignore[arg-type]
@@ -67,6 +119,45 @@ class Node:
         """Take the structure (members, items) of the schema this one wraps."""
         self.fields, self.names, self.forbid_extra = inner.fields, inner.names, inner.forbid_extra
         self.items, self.model = inner.items, inner.model
+
+
+ANY: Any = {"type": "any"}
+_PLAIN_LEAVES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),  # `type(v) in` is used: bool is not int here
+    "float": (float,),
+    "bool": (bool,),
+    "none": (type(None),),
+    "any": (str, int, float, bool, type(None), list, dict),
+}
+_PLAIN_KEYS = frozenset(("type", "ref", "metadata", "serialization", "strict"))
+#: configuration that changes how a plain str or number validates
+_LEAF_CONFIG = frozenset(
+    (
+        "str_strip_whitespace",
+        "str_to_lower",
+        "str_to_upper",
+        "str_min_length",
+        "str_max_length",
+        "coerce_numbers_to_str",
+        "allow_inf_nan",
+        "regex_engine",
+    )
+)
+
+
+def _trivial(schema: Any, config: Any) -> tuple[type, ...] | None:
+    """The parsed types that are valid as they are at a plain leaf (None: ask pydantic)."""
+    if schema["type"] == "nullable" and set(schema) <= _PLAIN_KEYS | {"schema"}:
+        inner = _trivial(schema["schema"], config)
+        return None if inner is None else (*inner, type(None))
+    if schema["type"] not in _PLAIN_LEAVES or not set(schema) <= _PLAIN_KEYS:
+        return None
+    if config and _LEAF_CONFIG & set(config):
+        return None
+    if schema["type"] == "float":
+        return None  # 1e400 and ints: let pydantic decide
+    return _PLAIN_LEAVES[schema["type"]]
 
 
 class _Compiler:
@@ -86,6 +177,7 @@ class _Compiler:
         if key in self.nodes:
             return self.nodes[key]
         node = self.nodes[key] = Node(schema, config, self.defs, standalone)
+        node.trivial = _trivial(schema, config)
         if kind in ("default", "nullable"):
             node.adopt(self.node(schema["schema"], config))
         elif kind == "function-after":
@@ -117,11 +209,57 @@ class _Compiler:
                 fields = [(f["name"], f) for f in args["fields"]]
                 self._members(node, fields, cfg, args.get("extra_behavior"))
             node.config = cfg
+        elif kind == "tagged-union" and isinstance(schema.get("discriminator"), str):
+            node.discriminator = schema["discriminator"]
+            node.variants = {tag: self.node(s, config) for tag, s in schema["choices"].items()}
         elif kind == "list" and "items_schema" in schema:
             node.items = self.node(schema["items_schema"], config)
         elif kind == "dict" and "values_schema" in schema:
             node.items = self.node(schema["values_schema"], config)
+        node.shell_schema = self._shell(schema, node)
         return node
+
+    def _shell(self, schema: Any, node: Node) -> Any:
+        """``schema`` with the schemas of its parts replaced by ``any`` (None: not transparent)."""
+        kind = schema["type"]
+        if kind in ("default", "nullable", "function-after"):
+            if kind == "function-after" and not node.standalone:
+                return None
+            if kind == "default" and schema.get("validate_default"):
+                return None
+            inner = self._shell(self._target(schema["schema"]), node)
+            return None if inner is None else _strip_ref({**schema, "schema": inner})
+        if kind == "model":
+            if schema.get("root_model") or node.fields is None:
+                return None
+            inner = self._shell(schema["schema"], node)
+            return None if inner is None else _strip_ref({**schema, "schema": inner})
+        if kind in ("model-fields", "typed-dict"):
+            if schema.get("extras_schema") is not None or node.fields is None:
+                return None
+            fields = {}
+            for name, field in schema["fields"].items():
+                part = self._target(field["schema"])
+                if not self.node(field["schema"], node.config).standalone:
+                    return None  # its validator needs the other fields: validate the whole
+                if part["type"] == "default":
+                    if part.get("validate_default"):
+                        return None
+                    part = _strip_ref({**part, "schema": ANY})
+                else:
+                    part = ANY
+                fields[name] = {**field, "schema": part}
+            return _strip_ref({**schema, "fields": fields})
+        if kind == "list" and node.items is not None and node.items.standalone:
+            return _strip_ref({**schema, "items_schema": ANY})
+        if kind == "dict" and node.items is not None and node.items.standalone:
+            keys = schema.get("keys_schema")
+            if keys is not None:
+                k = self._target(keys)
+                if k["type"] != "str" or set(k) - {"type", "ref", "metadata"}:
+                    return None  # keys that pydantic converts: validate the whole dict
+            return _strip_ref({**schema, "values_schema": ANY})
+        return None
 
     def _target(self, schema: Any) -> Any:
         while schema["type"] in ("definition-ref", "definitions"):
@@ -149,6 +287,12 @@ class _Compiler:
                 names[k] = name
         node.fields, node.names = members, names
         node.forbid_extra = (extra or config.get("extra_fields_behavior")) == "forbid"
+
+
+def _strip_ref(schema: Any) -> Any:
+    """A copied schema must not claim the reference of the one it copies."""
+    schema.pop("ref", None)
+    return schema
 
 
 def plan_for(tp: Any) -> tuple[TypeAdapter[Any], Node]:
