@@ -124,6 +124,8 @@ def test_invalid_value_fails_at_the_delta_where_it_closes(
     at = marked.index(mark)
     text = marked[:at] + bad_json + marked[at + len(mark) :]
     closes_at = at + len(bad_json) - 1 if bad_json.endswith('"') else at + len(bad_json)
+    if field == "zz":  # an unknown key under extra="forbid" fails as soon as the key is complete
+        closes_at = text.index('"zz"') + 3
     if field == "lives":  # in a discriminated union: known once the discriminator has closed too
         pet = text.index('"pet": {')
         closes_at = max(closes_at, text.index('"cat"', text.index('"kind"', pet)) + 4)
@@ -197,9 +199,25 @@ def test_missing_required_fails_at_object_close() -> None:
 
 def test_extra_forbidden_fails_at_once() -> None:
     p = ModelParser(Order)
+    p.feed('{"id": 1, "surpris')
     with pytest.raises(StreamValidationError) as e:
-        p.feed('{"id": 1, "surprise": 2,')
+        p.feed('e"')  # the key is complete: its value does not matter
     assert error_keys(e.value) == [("extra_forbidden", ("surprise",))]
+
+
+class Capped(BaseModel):
+    tags: list[str] = Field(default=[], max_length=2)
+
+
+def test_list_over_max_length_fails_before_it_closes() -> None:
+    p = ModelParser(Capped)
+    p.feed('{"tags": ["a", "b", "c')
+    with pytest.raises(StreamValidationError) as e:
+        p.feed('"')  # the third item is complete: the list can only get longer
+    assert error_keys(e.value) == [("too_long", ("tags",))]
+    with pytest.raises(ValidationError) as pyd:
+        Capped.model_validate_json('{"tags": ["a", "b", "c"]}')
+    assert error_keys(pyd.value) == error_keys(e.value)
 
 
 def test_strict_mode() -> None:

@@ -50,7 +50,7 @@ from .scan import (
 )
 from .scan import key_colon as key_colon_re
 
-__all__ = ["CLOSE", "DEFAULT_LIMITS", "engine"]
+__all__ = ["CLOSE", "DEFAULT_LIMITS", "KEY_DONE", "engine"]
 
 # The explicit states. Strings come first so that ``state < VALUE`` means "inside a string".
 STR: Final = 0  # inside a string that is a value
@@ -66,6 +66,8 @@ END: Final = 9  # the single top-level value is complete: only whitespace may fo
 
 #: Sent to the engine by ``close()``: end of input.
 CLOSE: Final = object()
+#: Given to ``on_close`` as the value when an object key is complete (before its value begins).
+KEY_DONE: Final = object()
 
 #: Limits used when the caller gives none.
 DEFAULT_LIMITS: Final = {
@@ -131,7 +133,8 @@ def engine(
     ``multiple``). Errors are reported to ``on_fail`` and raised; the generator is then dead.
 
     ``on_close(value, parent, key)``, when given, is called as each value completes, with the
-    container it completes in (``None`` at top level) and its key there (dict key or list index).
+    container it completes in (``None`` at top level) and its key there (dict key or list index);
+    and as each object key completes, with ``KEY_DONE`` as the value.
     It is how higher layers (the model parser) learn of finished values without walking the tree.
     """
     # Cache globals as locals: the loop below is the hot path of the whole library.
@@ -350,6 +353,8 @@ def engine(
                     if not val:
                         key = s
                         state = COLON
+                        if on_close is not None:
+                            on_close(KEY_DONE, top, key)
                         continue
                     v: Any = s
                     if show:
@@ -499,6 +504,8 @@ def engine(
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
                                 i = mk.end()
                                 state = COLON if mk.lastindex == 1 else VALUE
+                                if on_close is not None:
+                                    on_close(KEY_DONE, top, key)
                                 continue
                             s = ""
                             i += 1

@@ -19,7 +19,7 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from .build import DEFAULT_LIMITS
+from .build import DEFAULT_LIMITS, KEY_DONE
 from .errors import IncompleteJSONError
 from .parser import Parser
 from .plan import Node, plan_for
@@ -209,11 +209,17 @@ class ModelParser(Generic[T]):
             if parent_node is None:
                 return
             node = parent_node.child(key)
+            if value is KEY_DONE:  # a key is complete: an unknown one fails at once under "forbid"
+                if node is None and parent_node.forbid_extra and parent_node.fields is not None:
+                    self._fail_extra((*ploc, key), None)
+                return
             where = (*path, key)
             loc = (*ploc, key)
             if node is None:
-                if parent_node.forbid_extra and parent_node.fields is not None:
-                    self._fail_extra(loc, value)
+                return
+            limit = parent_node.max_items
+            if limit is not None and parent.__class__ is list and len(parent) > limit:
+                self._fail_too_long(ploc, parent, limit)
                 return
             if value.__class__ in (dict, list) and self._last is not None and self._last[0] is value:
                 self._last = None  # a container that closed is no longer open
@@ -327,6 +333,17 @@ class ModelParser(Generic[T]):
         if settled and union is None:
             self._last = (container, *found)
         return (*found, union)
+
+    def _fail_too_long(self, loc: Path, items: list[Any], limit: int) -> None:
+        """A list already longer than its max_length: it can only get longer."""
+        detail = InitErrorDetails(
+            type="too_long",
+            loc=(),
+            input=items,
+            ctx={"field_type": "List", "max_length": limit, "actual_length": len(items)},
+        )
+        err = ValidationError.from_exception_data("too_long", [detail])
+        self._error = StreamValidationError(err, loc, self._parser.value, self.consumed)
 
     def _fail_extra(self, path: Path, value: Any) -> None:
         err = ValidationError.from_exception_data(

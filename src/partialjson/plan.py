@@ -52,6 +52,7 @@ class Node:
         "fields",
         "forbid_extra",
         "items",
+        "max_items",
         "model",
         "names",
         "schema",
@@ -72,6 +73,7 @@ class Node:
         self.names: dict[str, str] = {}  # JSON key -> attribute name
         self.forbid_extra = False  # extra="forbid": an unknown key fails at once
         self.items: Node | None = None  # list items, dict values
+        self.max_items: int | None = None  # a list's max_length: longer fails before it closes
         self.model: Any = None  # the BaseModel class at this position, if any
         #: the types a value may have to be valid as parsed (a plain leaf), else None
         self.trivial: tuple[type, ...] | None = None
@@ -118,7 +120,7 @@ class Node:
     def adopt(self, inner: Node) -> None:
         """Take the structure (members, items) of the schema this one wraps."""
         self.fields, self.names, self.forbid_extra = inner.fields, inner.names, inner.forbid_extra
-        self.items, self.model = inner.items, inner.model
+        self.items, self.model, self.max_items = inner.items, inner.model, inner.max_items
 
 
 ANY: Any = {"type": "any"}
@@ -214,6 +216,7 @@ class _Compiler:
             node.variants = {tag: self.node(s, config) for tag, s in schema["choices"].items()}
         elif kind == "list" and "items_schema" in schema:
             node.items = self.node(schema["items_schema"], config)
+            node.max_items = schema.get("max_length")
         elif kind == "dict" and "values_schema" in schema:
             node.items = self.node(schema["values_schema"], config)
         node.shell_schema = self._shell(schema, node)
