@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import given, settings
@@ -218,6 +218,32 @@ def test_list_over_max_length_fails_before_it_closes() -> None:
     with pytest.raises(ValidationError) as pyd:
         Capped.model_validate_json('{"tags": ["a", "b", "c"]}')
     assert error_keys(pyd.value) == error_keys(e.value)
+
+
+class Short(BaseModel):
+    name: str = Field(max_length=5)
+    notes: list[Annotated[str, Field(max_length=3)]] = []
+
+
+def test_string_over_max_length_fails_while_open() -> None:
+    p = ModelParser(Short)
+    p.feed('{"name": "abcde')
+    with pytest.raises(StreamValidationError) as e:
+        p.feed("f")  # six characters and still open: it can only get longer
+    assert error_keys(e.value) == [("string_too_long", ("name",))]
+    p = ModelParser(Short)
+    with pytest.raises(StreamValidationError) as e:
+        p.feed('{"name": "ok", "notes": ["abc", "abcd')
+    assert error_keys(e.value) == [("string_too_long", ("notes", 1))]
+    top = ModelParser(Annotated[str, Field(max_length=2)])  # a top-level string: at its close
+    assert top.feed('"abc') == ()
+    with pytest.raises(StreamValidationError) as e:
+        top.feed('"')
+    assert error_keys(e.value) == [("string_too_long", ())]
+    plain = ModelParser(str)
+    plain.feed('"abc')
+    plain.feed('"')
+    assert plain.close() == "abc"
 
 
 def test_strict_mode() -> None:

@@ -50,7 +50,7 @@ from .scan import (
 )
 from .scan import key_colon as key_colon_re
 
-__all__ = ["CLOSE", "DEFAULT_LIMITS", "KEY_DONE", "engine"]
+__all__ = ["CLOSE", "DEFAULT_LIMITS", "KEY_DONE", "STR_OPEN", "engine"]
 
 # The explicit states. Strings come first so that ``state < VALUE`` means "inside a string".
 STR: Final = 0  # inside a string that is a value
@@ -68,6 +68,9 @@ END: Final = 9  # the single top-level value is complete: only whitespace may fo
 CLOSE: Final = object()
 #: Given to ``on_close`` as the value when an object key is complete (before its value begins).
 KEY_DONE: Final = object()
+#: Given to ``on_close`` as the value when a string value opens and stays open (partial strings
+#: shown): its text so far is then ``parent[key]``, growing with each fragment.
+STR_OPEN: Final = object()
 
 #: Limits used when the caller gives none.
 DEFAULT_LIMITS: Final = {
@@ -134,7 +137,8 @@ def engine(
 
     ``on_close(value, parent, key)``, when given, is called as each value completes, with the
     container it completes in (``None`` at top level) and its key there (dict key or list index);
-    and as each object key completes, with ``KEY_DONE`` as the value.
+    and as each object key completes, with ``KEY_DONE`` as the value; and when a string value
+    stays open (with ``partial_strings``), with ``STR_OPEN``.
     It is how higher layers (the model parser) learn of finished values without walking the tree.
     """
     # Cache globals as locals: the loop below is the hot path of the whole library.
@@ -437,6 +441,8 @@ def engine(
                                     sk = key
                                 if show:
                                     sc[sk] = s
+                                    if on_close is not None:
+                                        on_close(STR_OPEN, top, len(top) - 1 if is_list else key)
                                 continue
                         elif c == "{" or c == "[":
                             if len(stack) >= max_depth:

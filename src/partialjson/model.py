@@ -19,7 +19,7 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from .build import DEFAULT_LIMITS, KEY_DONE
+from .build import DEFAULT_LIMITS, KEY_DONE, STR_OPEN
 from .errors import IncompleteJSONError
 from .parser import Parser
 from .plan import Node, plan_for
@@ -141,6 +141,8 @@ class ModelParser(Generic[T]):
         self._pieces: list[str | bytes] = []  # the text, kept for close() when it must validate it whole
         self._feed = self._parser.feed
         self._last: tuple[Any, Path, Path, Node | None] | None = None  # last located container
+        #: an open string with a max_length: (container, key, limit, error location)
+        self._open: tuple[Any, Any, int, Path] | None = None
         self._events: list[Validated] = []
         self._error: StreamValidationError | None = None  # found during the current feed()
         #: The first validation failure, once found: feed() raised it. Feeding may go on (the
@@ -155,6 +157,8 @@ class ModelParser(Generic[T]):
         self._pieces.append(delta)
         self._feed(delta)
         self.consumed += len(delta)
+        if self._open is not None:
+            self._check_open_string()
         if self._error is not None:
             self.failed, self._error = self._error, None
             self.failed.consumed = self.consumed
@@ -199,6 +203,8 @@ class ModelParser(Generic[T]):
         if self._error is not None or self.failed is not None:
             return  # after a failure nothing more is validated (close() reports everything)
         if parent is None:
+            if value is STR_OPEN or value is KEY_DONE:
+                return  # a top-level string: its length limit is checked when it closes
             node: Node | None = self._plan
             where: Path = ()
             loc: Path = ()
@@ -209,6 +215,11 @@ class ModelParser(Generic[T]):
             if parent_node is None:
                 return
             node = parent_node.child(key)
+            self._open = None  # whatever string was open has closed
+            if value is STR_OPEN:
+                if node is not None and node.max_chars is not None:
+                    self._open = (parent, key, node.max_chars, (*ploc, key))
+                return
             if value is KEY_DONE:  # a key is complete: an unknown one fails at once under "forbid"
                 if node is None and parent_node.forbid_extra and parent_node.fields is not None:
                     self._fail_extra((*ploc, key), None)
@@ -333,6 +344,17 @@ class ModelParser(Generic[T]):
         if settled and union is None:
             self._last = (container, *found)
         return (*found, union)
+
+    def _check_open_string(self) -> None:
+        """The open string is already over its max_length: it can only get longer."""
+        assert self._open is not None
+        parent, key, limit, loc = self._open
+        text = parent[key]
+        if len(text) > limit and self._error is None and self.failed is None:
+            detail = InitErrorDetails(type="string_too_long", loc=(), input=text, ctx={"max_length": limit})
+            err = ValidationError.from_exception_data("string_too_long", [detail])
+            self._error = StreamValidationError(err, loc, self._parser.value, self.consumed)
+            self._open = None
 
     def _fail_too_long(self, loc: Path, items: list[Any], limit: int) -> None:
         """A list already longer than its max_length: it can only get longer."""

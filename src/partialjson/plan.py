@@ -52,6 +52,7 @@ class Node:
         "fields",
         "forbid_extra",
         "items",
+        "max_chars",
         "max_items",
         "model",
         "names",
@@ -74,6 +75,7 @@ class Node:
         self.forbid_extra = False  # extra="forbid": an unknown key fails at once
         self.items: Node | None = None  # list items, dict values
         self.max_items: int | None = None  # a list's max_length: longer fails before it closes
+        self.max_chars: int | None = None  # a string's max_length: longer fails while it is open
         self.model: Any = None  # the BaseModel class at this position, if any
         #: the types a value may have to be valid as parsed (a plain leaf), else None
         self.trivial: tuple[type, ...] | None = None
@@ -180,14 +182,21 @@ class _Compiler:
             return self.nodes[key]
         node = self.nodes[key] = Node(schema, config, self.defs, standalone)
         node.trivial = _trivial(schema, config)
+        if kind == "str" and not (config or {}).get("str_strip_whitespace"):
+            limits = [n for n in (schema.get("max_length"), (config or {}).get("str_max_length")) if n is not None]
+            node.max_chars = min(limits) if limits else None
         if kind in ("default", "nullable"):
-            node.adopt(self.node(schema["schema"], config))
+            inner_node = self.node(schema["schema"], config)
+            node.adopt(inner_node)
+            node.max_chars = inner_node.max_chars
         elif kind == "function-after":
             inner = schema["schema"]
             wraps_model = self._target(inner)["type"] == "model"
             if schema["function"]["type"] == "with-info" and not wraps_model:
                 node.standalone = False  # a field validator that may read other fields
-            node.adopt(self.node(inner, config))
+            inner_node = self.node(inner, config)
+            node.adopt(inner_node)
+            node.max_chars = inner_node.max_chars  # checked on the input, before the function
         elif kind in _OPAQUE_FUNCTIONS:
             if schema["function"]["type"] == "with-info" and kind != "function-plain":
                 node.standalone = False
