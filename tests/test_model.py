@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pytest
 from hypothesis import given, settings
@@ -203,6 +203,32 @@ def test_extra_forbidden_fails_at_once() -> None:
     with pytest.raises(StreamValidationError) as e:
         p.feed('e"')  # the key is complete: its value does not matter
     assert error_keys(e.value) == [("extra_forbidden", ("surprise",))]
+
+
+class A(BaseModel):
+    tag: Literal["a"]
+    x: int
+
+
+class AB(BaseModel):
+    tag: Literal["ab"]
+    y: str
+
+
+class Holder(BaseModel):
+    item: A | AB = Field(discriminator="tag")
+
+
+def test_discriminator_is_read_only_once_complete() -> None:
+    """A tag cut as "a" of "ab" does not pick variant "a" (whose x would be missing)."""
+    text = '{"item": {"y": "s", "tag": "ab"}}'
+    for size in (1, 2, 3, 5):
+        p = ModelParser(Holder)
+        events = []
+        for k in range(0, len(text), size):
+            events += p.feed(text[k : k + size])
+        assert p.close() == Holder.model_validate_json(text)
+        assert ("item", "y") in {e.path for e in events}  # validated once the tag closed
 
 
 class Capped(BaseModel):

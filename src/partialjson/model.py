@@ -210,7 +210,9 @@ class ModelParser(Generic[T]):
             loc: Path = ()
         else:
             path, ploc, parent_node, union = self._locate(parent)
-            if union is not None and key == union.discriminator and parent_node is not None:
+            if value is STR_OPEN and union is not None and key == union.discriminator:
+                return  # the tag is still being written: "a" may yet become "ab"
+            if union is not None and key == union.discriminator and value is not KEY_DONE and parent_node is not None:
                 self._catch_up(parent, path, ploc, parent_node, key)
             if parent_node is None:
                 return
