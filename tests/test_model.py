@@ -207,12 +207,12 @@ def test_extra_forbidden_fails_at_once() -> None:
 
 class A(BaseModel):
     tag: Literal["a"]
-    x: int
+    v: int
 
 
 class AB(BaseModel):
     tag: Literal["ab"]
-    y: str
+    v: str
 
 
 class Holder(BaseModel):
@@ -220,15 +220,13 @@ class Holder(BaseModel):
 
 
 def test_discriminator_is_read_only_once_complete() -> None:
-    """A tag cut as "a" of "ab" does not pick variant "a" (whose x would be missing)."""
-    text = '{"item": {"y": "s", "tag": "ab"}}'
-    for size in (1, 2, 3, 5):
-        p = ModelParser(Holder)
-        events = []
-        for k in range(0, len(text), size):
-            events += p.feed(text[k : k + size])
-        assert p.close() == Holder.model_validate_json(text)
-        assert ("item", "y") in {e.path for e in events}  # validated once the tag closed
+    """A tag cut as "a" of "ab" must not pick variant "a" (which would reject v="s")."""
+    text = '{"item": {"v": "s", "tag": "ab"}}'
+    cut = text.index('"ab"') + 2  # the opening fragment ends after "a
+    p = ModelParser(Holder)
+    events = [*p.feed(text[:cut]), *p.feed(text[cut:])]
+    assert p.close() == Holder.model_validate_json(text)
+    assert ("item", "v") in {e.path for e in events}  # validated, as a str, once the tag closed
 
 
 class Capped(BaseModel):
