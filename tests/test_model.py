@@ -270,6 +270,33 @@ def test_string_over_max_length_fails_while_open() -> None:
     assert plain.close() == "abc"
 
 
+class Part(BaseModel):
+    n: int
+
+
+class WithParts(BaseModel):
+    id: int
+    parts: list[Part]
+
+
+def test_repeated_keys_are_followed_exactly() -> None:
+    """A key given twice keeps its first position in the dict: the walk down the open members
+    must follow the key being written, not the last key (found by the fuzzer: it looped)."""
+    text = '{"id": 1, "parts": [{"n": 1}], "id": 2, "parts": [{"n": "x"}]}'
+    p = ModelParser(WithParts)
+    with pytest.raises(StreamValidationError) as e:
+        for ch in text:
+            p.feed(ch)
+    with pytest.raises(ValidationError) as pyd:
+        WithParts.model_validate_json(text)
+    assert error_keys(e.value) == error_keys(pyd.value) == [("int_parsing", ("parts", 0, "n"))]
+    ok = text.replace('"x"', "3")
+    p = ModelParser(WithParts)
+    for ch in ok:
+        p.feed(ch)
+    assert p.close() == WithParts.model_validate_json(ok)
+
+
 def test_strict_mode() -> None:
     p = ModelParser(Strict)
     p.feed('{"n": 1, "flag": true, "xs": [1, ')

@@ -143,6 +143,9 @@ class ModelParser(Generic[T]):
         self._last: tuple[Any, Path, Path, Node | None] | None = None  # last located container
         #: an open string with a max_length: (container, key, limit, error location)
         self._open: tuple[Any, Any, int, Path] | None = None
+        #: for each open object (by id), the key of the member being written: the way down the
+        #: open spine (the last key in a dict is not it when a key repeats)
+        self._writing: dict[int, str] = {}
         self._events: list[Validated] = []
         self._error: StreamValidationError | None = None  # found during the current feed()
         #: The first validation failure, once found: feed() raised it. Feeding may go on (the
@@ -209,6 +212,11 @@ class ModelParser(Generic[T]):
             where: Path = ()
             loc: Path = ()
         else:
+            # The way down the open spine, kept for every object, planned or not.
+            if value is KEY_DONE:
+                self._writing[id(parent)] = key
+            elif value.__class__ is dict:
+                self._writing.pop(id(value), None)  # it has closed
             path, ploc, parent_node, union = self._locate(parent)
             if value is STR_OPEN and union is not None and key == union.discriminator:
                 return  # the tag is still being written: "a" may yet become "ab"
@@ -337,7 +345,12 @@ class ModelParser(Generic[T]):
                 node = variant
             if c is container:
                 break
-            k: str | int = next(reversed(c)) if c.__class__ is dict else len(c) - 1
+            if c.__class__ is dict:
+                k: str | int = self._writing[id(c)]
+            elif c.__class__ is list and c:
+                k = len(c) - 1
+            else:  # cannot happen: the container is on the open spine
+                return tuple(path), tuple(loc), None, None
             path.append(k)
             loc.append(k)
             node = node.child(k) if node is not None else None
