@@ -127,8 +127,8 @@ def partial_peers() -> dict[str, Callable[[list[str]], Any]]:
 
             async def consume() -> Any:
                 v = None
-                async for v in jsonriver.parse(deltas_()):
-                    pass
+                async for value in jsonriver.parse(deltas_()):
+                    v = value  # each yield is the value so far
                 return v
 
             return lambda: asyncio.run(consume())
