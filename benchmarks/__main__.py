@@ -273,6 +273,27 @@ class _Reader:
         return next(self._it, b"") if n != 0 else b""  # ijson probes the type with read(0)
 
 
+# ---- scenario: final value from deltas (events only) ---------------------------------------------
+
+
+def bench_events(sizes: list[int]) -> list[dict[str, Any]]:
+    from benchmarks.events import runners
+
+    rows = []
+    for size in sizes:
+        text = llm_document(size)
+        ds = deltas(text)
+        expected = json.loads(text)
+        row: dict[str, Any] = {"size": len(text), "deltas": len(ds), "times": {}}
+        for name, fn in runners(text, ds).items():
+            if fn() != expected:
+                row.setdefault("differs", []).append(name)
+            row["times"][name] = best_time(fn)
+        rows.append(row)
+        print(f"  events {len(text):>9,} chars done", file=sys.stderr, flush=True)
+    return rows
+
+
 # ---- scenario: validation while streaming ------------------------------------------------------
 
 
@@ -383,6 +404,25 @@ def report(results: dict[str, Any]) -> str:
         "A ratio above 1× means partialjson is faster; the orjson limit is not exact "
         "(integers beyond 64 bits become floats), partialjson is."
     )
+    if results.get("events"):
+        ev = results["events"]
+        ours_name = "partialjson (str deltas)"
+        out += ["", "### Final value from ~4-character deltas (no partial value read)", ""]
+        out.append("| library | " + " | ".join(f"{r['size']:,} chars" for r in ev) + " |")
+        out.append("|---|" + "---|" * len(ev))
+        for name in ev[0]["times"]:
+            cells = []
+            for r in ev:
+                tt = r["times"][name]
+                cells.append(f"{fmt_time(tt)}, {tt / r['deltas'] * 1e6:.2f} µs/delta ({fmt_ratio(tt, r['times'][ours_name])})")
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
+        out.append("")
+        out.append("Ratios are time ÷ partialjson's (str deltas) in the same run; the two `loads once` rows")
+        out.append("parse the whole text in one call (the floor, no streaming).")
+    if results.get("memory"):
+        from benchmarks.memory import report as memory_report
+
+        out += ["", memory_report(results["memory"])]
     if results.get("validation"):
         v = results["validation"]
         ours_name = "partialjson ModelParser (parse + validate, every delta)"
@@ -416,14 +456,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jsonl-size", type=int, default=10_000_000)
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     ap.add_argument("--readme", action="store_true", help="write the tables into README.md")
+    ap.add_argument("--no-memory", dest="memory", action="store_false", help="skip the memory scenario")
     args = ap.parse_args(argv)
     results: dict[str, Any] = {
         "machine": f"{platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}, {platform.system()}",
         "partial": bench_partial(args.sizes, args.cap),
         "jsonl": bench_jsonl(args.jsonl_size),
+        "events": bench_events([s for s in args.sizes if s <= 100_000]),
         "validation": bench_validation([s for s in args.sizes if s <= 100_000], args.cap),
     }
+    if args.memory:
+        from benchmarks.memory import bench_memory
+
+        results["memory"] = bench_memory()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     tables = report(results)

@@ -35,10 +35,20 @@ def test_readme_has_benchmark_tables() -> None:
 def test_benchmark_harness_runs(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        assert bench_main(["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--out", str(out)]) == 0
+        assert bench_main(["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--no-memory", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
     assert results["partial"][0]["times"]["partialjson"] > 0
     assert results["jsonl"]["records"] > 0
+    assert results["events"][0]["times"]["partialjson (str deltas)"] > 0
+    assert not results["events"][0].get("differs")
+
+
+def test_memory_scenario_is_bounded() -> None:
+    from benchmarks.memory import bench_memory
+
+    m = bench_memory(jsonl_bytes=2_000_000, value_bytes=200_000)
+    assert m["jsonl"]["peak"] < 1_000_000  # a chunk and a record, not the 2 MB stream
+    assert m["value"]["peak_partialjson"] < 2 * m["value"]["peak_json_loads_of_text"]
 
 
 def test_hostile_benchmark_runs_and_checks_outcomes() -> None:

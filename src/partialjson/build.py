@@ -156,6 +156,7 @@ def engine(
 
     stack: list[Any] = []  # parents of `top`; its length is the nesting depth
     keys: list[str] = []  # for each parent, the key under which its child was opened
+    memo: dict[str, str] = {}  # keys seen: repeated keys share one string (memory, as json.loads)
     top: Any = None  # innermost open container, None at top level
     is_list = False
     key: str = ""  # the member key waiting for its value (objects)
@@ -355,7 +356,7 @@ def engine(
                             sc[sk] = s
                         break
                     if not val:
-                        key = s
+                        key = memo.setdefault(s, s)
                         state = COLON
                         if on_close is not None:
                             on_close(KEY_DONE, top, key)
@@ -506,6 +507,7 @@ def engine(
                             mk = key_colon(buf, i)
                             if mk is not None:
                                 key = mk.group(1)
+                                key = memo.setdefault(key, key)  # one string per distinct key, as json.loads
                                 if big and len(key) > max_string:
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
                                 i = mk.end()

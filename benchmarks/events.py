@@ -1,0 +1,79 @@
+"""Scenario 2: the final value from deltas, no partial value read (events only).
+
+partialjson (str and bytes deltas) against ijson's push interface (``items_coro``, both the
+yajl2_c and the pure-Python backend, ``use_float=True`` so values compare equal), json-stream
+(its default tokenizer, named in the table), and the floor: ``orjson.loads`` / ``json.loads``
+once on the whole text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from partialjson import Parser
+
+
+def _partialjson(ds: list[Any]) -> Any:
+    p = Parser()
+    feed = p.feed
+    for d in ds:
+        feed(d)
+    return p.close()
+
+
+def runners(text: str, ds: list[str]) -> dict[str, Callable[[], Any]]:
+    bds = [d.encode() for d in ds]
+    whole = text.encode()
+    out: dict[str, Callable[[], Any]] = {
+        "partialjson (str deltas)": lambda: _partialjson(ds),
+        "partialjson (bytes deltas)": lambda: _partialjson(bds),
+        "orjson.loads once (the floor)": lambda: orjson.loads(whole),
+        "json.loads once": lambda: json.loads(text),
+    }
+    try:
+        import ijson
+
+        for backend in ("yajl2_c", "python"):
+            try:
+                be = ijson.get_backend(backend)
+            except Exception:  # a backend that is not built here
+                continue
+
+            def run(be: Any = be) -> Any:
+                items: list[Any] = []
+                coro = be.items_coro(_Sink(items), "", use_float=True)
+                for b in bds:
+                    coro.send(b)
+                coro.close()
+                return items[0]
+
+            out[f"ijson items_coro ({backend})"] = run
+    except ImportError:
+        pass
+    try:
+        import json_stream
+
+        tokenizer = getattr(json_stream.load, "__defaults__", (None, None))[1]
+        name = getattr(tokenizer, "__name__", "default")
+
+        def run_json_stream() -> Any:
+            return json_stream.to_standard_types(json_stream.load(iter(bds)))
+
+        out[f"json-stream ({name})"] = run_json_stream
+    except ImportError:
+        pass
+    return out
+
+
+class _Sink:
+    """The target of an ijson coroutine: collects what it sends."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def send(self, value: Any) -> None:
+        self.items.append(value)
