@@ -59,11 +59,9 @@ def run_partialjson(ds: list[str] | list[bytes]) -> Any:
 
 
 def run_partialjson_feed_only(ds: list[str]) -> Any:
-    p = Parser()
-    feed = p.feed
-    for d in ds:
-        feed(d)
-    return p.close()
+    from benchmarks.events import feed_all
+
+    return feed_all(ds)
 
 
 def partial_peers() -> dict[str, Callable[[list[str]], Any]]:

@@ -17,7 +17,8 @@ import orjson
 from partialjson import Parser
 
 
-def _partialjson(ds: list[Any]) -> Any:
+def feed_all(ds: list[Any]) -> Any:
+    """partialjson fed every delta, no partial value read: the final value."""
     p = Parser()
     feed = p.feed
     for d in ds:
@@ -29,8 +30,8 @@ def runners(text: str, ds: list[str]) -> dict[str, Callable[[], Any]]:
     bds = [d.encode() for d in ds]
     whole = text.encode()
     out: dict[str, Callable[[], Any]] = {
-        "partialjson (str deltas)": lambda: _partialjson(ds),
-        "partialjson (bytes deltas)": lambda: _partialjson(bds),
+        "partialjson (str deltas)": lambda: feed_all(ds),
+        "partialjson (bytes deltas)": lambda: feed_all(bds),
         "orjson.loads once (the floor)": lambda: orjson.loads(whole),
         "json.loads once": lambda: json.loads(text),
     }

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import tracemalloc
-from typing import Any
 
 import pytest
 
+from benchmarks.memory import peak
 from partialjson import JSONLParser, LimitExceededError, ParseError, Parser
 
 
@@ -107,12 +106,13 @@ def test_memory_bounded_for_string_fed_in_small_pieces() -> None:
     piece = "x" * 64
     p = Parser()
     p.feed('"')
-    tracemalloc.start()
-    for _ in range(4_000_000 // 64):
-        p.feed(piece)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert peak < 3 * 4_000_000, peak
+
+    def feed_pieces() -> None:
+        for _ in range(4_000_000 // 64):
+            p.feed(piece)
+
+    used = peak(feed_pieces)
+    assert used < 3 * 4_000_000, used
 
 
 def test_jsonl_line_limit() -> None:
@@ -174,13 +174,6 @@ def test_one_byte_per_feed_megabyte_document() -> None:
     assert p.close() == json.loads(data)
 
 
-def _peak(fn: Any) -> int:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def test_memory_bounded_by_limits() -> None:
@@ -204,9 +197,9 @@ def test_memory_bounded_by_limits() -> None:
         for _ in range(20_000_000 // len(chunk)):
             assert j.feed(chunk)
 
-    assert _peak(deep) < 200_000  # the 1024 open lists, not a million
-    assert _peak(long_number) < 200_000  # bounded by max_number, not by the digits fed
-    assert _peak(jsonl_records) < 2_000_000  # about one chunk of records
+    assert peak(deep) < 200_000  # the 1024 open lists, not a million
+    assert peak(long_number) < 200_000  # bounded by max_number, not by the digits fed
+    assert peak(jsonl_records) < 2_000_000  # about one chunk of records
 
 
 def test_string_memory_is_the_string() -> None:
@@ -220,5 +213,5 @@ def test_string_memory_is_the_string() -> None:
         p.feed('"')
         p.close()
 
-    peak = _peak(big_string)
-    assert peak < 3 * 2 * 4096 * 1000, peak  # the 2-byte-per-char string, ~once (not a buffer too)
+    used = peak(big_string)
+    assert used < 3 * 2 * 4096 * 1000, used  # the 2-byte-per-char string, ~once (not a buffer too)

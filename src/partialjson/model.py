@@ -244,17 +244,22 @@ class ModelParser(Generic[T]):
                 return
             if value.__class__ in (dict, list) and self._last is not None and self._last[0] is value:
                 self._last = None  # a container that closed is no longer open
+        self._check(node, value, where, loc)
+
+    def _check(self, node: Node | None, value: Any, where: Path, loc: Path) -> bool:
+        """Validate one closed part; record its event, or the failure (then return False)."""
         try:
             result = self._validate(node, value, where, loc)
         except ValidationError as e:
             self._error = StreamValidationError(e, loc, self._parser.value, self.consumed)
-            return
+            return False
         except _Relocated as r:
             self._error = StreamValidationError(r.error, r.loc, self._parser.value, self.consumed)
-            return
+            return False
         if result is not _UNVALIDATED:
             self.done[where] = result
             self._events.append(Validated(where, result))
+        return True
 
     def _catch_up(self, obj: dict[str, Any], path: Path, loc: Path, variant: Node, tag_key: str) -> None:
         """The discriminator has just closed: validate the members that closed before it."""
@@ -266,18 +271,8 @@ class ModelParser(Generic[T]):
                 if variant.forbid_extra and variant.fields is not None:
                     self._fail_extra((*loc, k), v)
                 continue
-            where = (*path, k)
-            try:
-                result = self._validate(child, v, where, (*loc, k))
-            except ValidationError as e:
-                self._error = StreamValidationError(e, (*loc, k), self._parser.value, self.consumed)
+            if not self._check(child, v, (*path, k), (*loc, k)):
                 return
-            except _Relocated as r:
-                self._error = StreamValidationError(r.error, r.loc, self._parser.value, self.consumed)
-                return
-            if result is not _UNVALIDATED:
-                self.done[where] = result
-                self._events.append(Validated(where, result))
 
     def _validate(self, node: Node | None, value: Any, where: Path, loc: Path) -> Any:
         """The validated value at ``node``: as parsed (a plain leaf), from its validated parts
