@@ -7,6 +7,9 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from benchmarks.__main__ import main as bench_main
 from tests.corpus import ROOT
@@ -57,3 +60,24 @@ def test_hostile_benchmark_runs_and_checks_outcomes() -> None:
     rows = run(20_000, factor=2, runs=1)  # every case asserts its own outcome while it runs
     assert len(rows) == 14
     assert "ratio" in report(rows)
+
+
+def test_readme_validation_example() -> None:
+    """The ModelParser example, with stand-ins for the stream and the UI it names."""
+    from partialjson import StreamValidationError
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = re.findall(r"```python\n(.*?)```", readme, re.S)[1]
+    shown: list[Any] = []
+    env: dict[str, Any] = {
+        "llm_deltas": ['{"id": 7, "items": [{"name": "bo', 'lt", "qty": 3}, {"name": "nut", "qty": 5}', "]}"],
+        "show_item": shown.append,
+        "cancel_request": lambda: shown.append("cancelled"),
+    }
+    exec(compile(block, "README.md", "exec", dont_inherit=True), env)
+    assert [item.name for item in shown] == ["bolt", "nut"]
+    assert env["order"].id == 7
+    env.update(llm_deltas=['{"id": 7, "items": [{"name": "bolt", "qty": "x"}'])
+    with pytest.raises(StreamValidationError):
+        exec(compile(block, "README.md", "exec", dont_inherit=True), env)
+    assert shown[-1] == "cancelled"
