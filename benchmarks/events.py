@@ -17,6 +17,16 @@ import orjson
 from partialjson import Parser
 
 
+class Sink:
+    """The target of an ijson coroutine: collects what it sends."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def send(self, value: Any) -> None:
+        self.items.append(value)
+
+
 def feed_all(ds: list[Any]) -> Any:
     """partialjson fed every delta, no partial value read: the final value."""
     p = Parser()
@@ -46,7 +56,7 @@ def runners(text: str, ds: list[str]) -> dict[str, Callable[[], Any]]:
 
             def run(be: Any = be) -> Any:
                 items: list[Any] = []
-                coro = be.items_coro(_Sink(items), "", use_float=True)
+                coro = be.items_coro(Sink(items), "", use_float=True)
                 for b in bds:
                     coro.send(b)
                 coro.close()
@@ -68,13 +78,3 @@ def runners(text: str, ds: list[str]) -> dict[str, Callable[[], Any]]:
     except ImportError:
         pass
     return out
-
-
-class _Sink:
-    """The target of an ijson coroutine: collects what it sends."""
-
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-
-    def send(self, value: Any) -> None:
-        self.items.append(value)

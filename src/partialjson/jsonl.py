@@ -102,6 +102,7 @@ class JSONLParser:
         self._partial: Parser | None = None
         self._partial_fed = 0  # pieces already fed to _partial
         self._failed: ParseError | None = None
+        self._steady = False  # bytes input, no over-long line being dropped: feed's fast path
         self._closed = False
 
     @property
@@ -133,6 +134,13 @@ class JSONLParser:
 
     def feed(self, chunk: str | bytes | bytearray | memoryview) -> list[Any]:
         """Records completed by this chunk, in order."""
+        if chunk.__class__ is bytes and self._steady and b"\n" not in chunk:
+            # Fast path: a small delta inside a line (the common case when fed deltas).
+            self._pieces.append(chunk)
+            self._size += len(chunk)
+            if self._size > self._max_line:
+                return self._too_long([])
+            return []
         if self._failed is not None or self._closed:
             raise ParseError(
                 "feed() after " + ("close()" if self._closed else f"a parse error ({self._failed})")
@@ -144,9 +152,11 @@ class JSONLParser:
         elif isinstance(chunk, (bytes, bytearray, memoryview)):
             if self._str_input is None:
                 self._str_input = False
-            data = bytes(chunk)
+            data = chunk if chunk.__class__ is bytes else bytes(chunk)
         else:
             raise TypeError(f"feed() takes str or bytes, not {type(chunk).__name__}")
+        # bytes deltas may take the fast path above from now on (unless a line is being dropped)
+        self._steady = not self._str_input and not self._discard
         k = data.rfind(b"\n")
         if k < 0:
             if self._discard:
@@ -204,6 +214,7 @@ class JSONLParser:
         if self._closed:
             return []
         self._closed = True
+        self._steady = False
         out: list[Any] = []
         if self._pieces and not self._discard:
             block = b"".join(self._pieces)
@@ -278,6 +289,7 @@ class JSONLParser:
             return
         err.partial = list(out)
         self._failed = err
+        self._steady = False
         raise err
 
     def _report_invalid(self, e: Exception, out: list[Any]) -> None:
@@ -289,6 +301,7 @@ class JSONLParser:
             return
         err.partial = list(out)
         self._failed = err  # type: ignore[assignment]
+        self._steady = False
         raise err
 
     def _too_long(self, out: list[Any]) -> list[Any]:
@@ -303,11 +316,13 @@ class JSONLParser:
         self._size = 0
         self._partial = None
         self._discard = True
+        self._steady = False
         if self._skip:
             self.errors.append(err)
             return out
         err.partial = out
         self._failed = err
+        self._steady = False
         raise err
 
 
