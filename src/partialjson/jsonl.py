@@ -77,14 +77,18 @@ class JSONLParser:
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
         self.errors: list[ParseError | StreamValidationError] = []
+        # How a block of complete lines is read at once: orjson, or with a model its validate_json
+        # (pydantic's own JSON reading, so no big-integer check is needed then).
+        self._load: Any = _loads
+        self._load_error: type[Exception] = _OrjsonError
         self._validate: Any = None  # with a model: its validate_json, one call per line
         if model is not None:
             from pydantic import ValidationError
 
             from .plan import plan_for
 
-            self._validate = plan_for(model)[0].validate_json
-            self._invalid: type[Exception] = ValidationError
+            self._load = self._validate = plan_for(model)[0].validate_json
+            self._load_error = ValidationError
         self._skip = on_error == "skip"
         self._max_line = max_line
         self._opts: dict[str, Any] = {
@@ -157,8 +161,7 @@ class JSONLParser:
             raise TypeError(f"feed() takes str or bytes, not {type(chunk).__name__}")
         # bytes deltas may take the fast path above from now on (unless a line is being dropped)
         self._steady = not self._str_input and not self._discard
-        k = data.rfind(b"\n")
-        if k < 0:
+        if b"\n" not in data:
             if self._discard:
                 self._offset += len(data)
             elif data:
@@ -185,18 +188,12 @@ class JSONLParser:
             self._offset += len(lines[0]) + 1
             del lines[0]
             self._parse_lines(lines, out)
-        elif self._validate is not None:
+        elif self._validate is not None or not (
+            _maybe_big_int(data) or (pieces and _maybe_big_int(lines[0]))
+        ):
             try:
-                out = list(map(self._validate, lines))
-            except self._invalid:
-                self._parse_lines(lines, out)
-            else:
-                self._lines += len(lines)
-                self._offset += consumed
-        elif not _maybe_big_int(data) and not (pieces and _maybe_big_int(lines[0])):
-            try:
-                out = list(map(_loads, lines))
-            except _OrjsonError:
+                out = list(map(self._load, lines))
+            except self._load_error:
                 self._parse_lines(lines, out)
             else:
                 self._lines += len(lines)
@@ -238,7 +235,7 @@ class JSONLParser:
                     bare = line[3:] if self._lines == 1 and line.startswith(_BOM) else line
                     out.append(self._validate(bare))
                     continue
-                except self._invalid as e:
+                except self._load_error as e:
                     if not any(d["type"] == "json_invalid" for d in e.errors()):  # type: ignore[attr-defined]
                         self._report_invalid(e, out)
                         continue

@@ -232,7 +232,7 @@ class ModelParser(Generic[T]):
                 return
             if value is KEY_DONE:  # a key is complete: an unknown one fails at once under "forbid"
                 if node is None and parent_node.forbid_extra and parent_node.fields is not None:
-                    self._fail_extra((*ploc, key), None)
+                    self._fail("extra_forbidden", ploc, None, at=(key,))
                 return
             where = (*path, key)
             loc = (*ploc, key)
@@ -240,7 +240,8 @@ class ModelParser(Generic[T]):
                 return
             limit = parent_node.max_items
             if limit is not None and parent.__class__ is list and len(parent) > limit:
-                self._fail_too_long(ploc, parent, limit)
+                # a list already longer than its max_length can only get longer
+                self._fail("too_long", ploc, parent, {"field_type": "List", "max_length": limit, "actual_length": len(parent)})
                 return
             if value.__class__ in (dict, list) and self._last is not None and self._last[0] is value:
                 self._last = None  # a container that closed is no longer open
@@ -269,7 +270,7 @@ class ModelParser(Generic[T]):
             child = variant.child(k)
             if child is None:
                 if variant.forbid_extra and variant.fields is not None:
-                    self._fail_extra((*loc, k), v)
+                    self._fail("extra_forbidden", loc, v, at=(k,))
                 continue
             if not self._check(child, v, (*path, k), (*loc, k)):
                 return
@@ -302,10 +303,13 @@ class ModelParser(Generic[T]):
             elif value.__class__ is dict:
                 parts = {}
                 for k, v in value.items():
-                    if (node.fields is None or k in node.fields) and (*where, k) not in done:
-                        parts = None  # a part that was not validated alone
-                        break
-                    parts[k] = done.get((*where, k), v)  # unknown keys: as received (extra)
+                    part = done.get((*where, k), _UNVALIDATED)
+                    if part is _UNVALIDATED:
+                        if node.fields is None or k in node.fields:
+                            parts = None  # a part that was not validated alone
+                            break
+                        part = v  # an unknown key: as received (extra)
+                    parts[k] = part
             if parts is not None:
                 return shell.validate_python(parts)
         validator = node.validator
@@ -361,28 +365,19 @@ class ModelParser(Generic[T]):
         parent, key, limit, loc = self._open
         text = parent[key]
         if len(text) > limit and self._error is None and self.failed is None:
-            detail = InitErrorDetails(type="string_too_long", loc=(), input=text, ctx={"max_length": limit})
-            err = ValidationError.from_exception_data("string_too_long", [detail])
-            self._error = StreamValidationError(err, loc, self._parser.value, self.consumed)
+            self._fail("string_too_long", loc, text, {"max_length": limit})
             self._open = None
 
-    def _fail_too_long(self, loc: Path, items: list[Any], limit: int) -> None:
-        """A list already longer than its max_length: it can only get longer."""
-        detail = InitErrorDetails(
-            type="too_long",
-            loc=(),
-            input=items,
-            ctx={"field_type": "List", "max_length": limit, "actual_length": len(items)},
-        )
-        err = ValidationError.from_exception_data("too_long", [detail])
-        self._error = StreamValidationError(err, loc, self._parser.value, self.consumed)
-
-    def _fail_extra(self, path: Path, value: Any) -> None:
-        err = ValidationError.from_exception_data(
-            "extra",
-            [InitErrorDetails(type="extra_forbidden", loc=(path[-1],), input=value)],
-        )
-        self._error = StreamValidationError(err, path[:-1], self._parser.value, self.consumed)
+    def _fail(
+        self, kind: str, path: Path, value: Any, ctx: dict[str, Any] | None = None, at: Path = ()
+    ) -> None:
+        """Record a failure found before pydantic ran, as pydantic reports it: ``kind`` at
+        ``path + at`` (``path``: the part that failed; ``at``: the error's place inside it)."""
+        detail = InitErrorDetails(type=kind, loc=at, input=value)
+        if ctx is not None:
+            detail["ctx"] = ctx
+        err = ValidationError.from_exception_data(kind, [detail])
+        self._error = StreamValidationError(err, path, self._parser.value, self.consumed)
 
     # ---- the partial result ---------------------------------------------------------------
 

@@ -48,7 +48,7 @@ class Parser:
     key)`` is called as each value completes (see :func:`partialjson.build.engine`).
     """
 
-    __slots__ = ("_closed", "_error", "_multiple", "_result", "_send", "feed", "value")
+    __slots__ = ("_closed", "_error", "_result", "_send", "feed", "value")
 
     feed: Callable[[str | bytes | bytearray | memoryview], Sequence[Any]]
     #: The current (partial) top-level value; ``None`` before any value has begun. A plain
@@ -66,7 +66,6 @@ class Parser:
         on_close: Callable[[Any, Any, Any], None] | None = None,
     ) -> None:
         self.value = None
-        self._multiple = multiple
         self._error: ParseError | None = None
         self._closed = False
         self._result: Any = None

@@ -123,6 +123,7 @@ class Node:
         """Take the structure (members, items) of the schema this one wraps."""
         self.fields, self.names, self.forbid_extra = inner.fields, inner.names, inner.forbid_extra
         self.items, self.model, self.max_items = inner.items, inner.model, inner.max_items
+        self.max_chars = inner.max_chars
 
 
 ANY: Any = {"type": "any"}
@@ -186,17 +187,13 @@ class _Compiler:
             limits = [n for n in (schema.get("max_length"), (config or {}).get("str_max_length")) if n is not None]
             node.max_chars = min(limits) if limits else None
         if kind in ("default", "nullable"):
-            inner_node = self.node(schema["schema"], config)
-            node.adopt(inner_node)
-            node.max_chars = inner_node.max_chars
+            node.adopt(self.node(schema["schema"], config))
         elif kind == "function-after":
             inner = schema["schema"]
             wraps_model = self._target(inner)["type"] == "model"
             if schema["function"]["type"] == "with-info" and not wraps_model:
                 node.standalone = False  # a field validator that may read other fields
-            inner_node = self.node(inner, config)
-            node.adopt(inner_node)
-            node.max_chars = inner_node.max_chars  # checked on the input, before the function
+            node.adopt(self.node(inner, config))  # max_length: checked on the input, before it
         elif kind in _OPAQUE_FUNCTIONS:
             if schema["function"]["type"] == "with-info" and kind != "function-plain":
                 node.standalone = False
