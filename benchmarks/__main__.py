@@ -468,28 +468,44 @@ def fmt_ratio(t: Any, ours: float) -> str:
     return f"{t / ours:,.2f}×"
 
 
+def size_table(rows: list[dict[str, Any]], ours: str, per_delta: bool = True) -> list[str]:
+    """One line per library, one column per document size: time (and µs per delta) and the
+    ratio to ``ours`` in the same run; a library whose final value differed is marked †."""
+    out = ["| library | " + " | ".join(f"{r['size']:,} chars" for r in rows) + " |", "|---|" + "---|" * len(rows)]
+    for name in rows[0]["times"]:
+        cells = []
+        for r in rows:
+            t = r["times"].get(name)
+            per = f", {t / r['deltas'] * 1e6:.2f} µs/delta" if per_delta and not isinstance(t, dict) else ""
+            cells.append(f"{fmt_time(t)}{per} ({fmt_ratio(t, r['times'][ours])})")
+        mark = " †" if any(name in r.get("differs", ()) for r in rows) else ""
+        out.append(f"| {name}{mark} | " + " | ".join(cells) + " |")
+    return out
+
+
+def differs_note(rows: list[dict[str, Any]]) -> list[str]:
+    if any(r.get("differs") for r in rows):
+        return ["† its final value differs from `json.loads` of the document."]
+    return []
+
+
+def per_delta_table(times: dict[str, float], deltas: int, marked: Any = ()) -> list[str]:
+    """One run: time, µs per delta and the ratio to partialjson for each library."""
+    ours = times["partialjson"]
+    out = ["| library | time | µs per delta | time ÷ partialjson's |", "|---|---|---|---|"]
+    for name, t in times.items():
+        mark = " †" if name in marked else ""
+        out.append(f"| {name}{mark} | {fmt_time(t)} | {t / deltas * 1e6:.2f} | {t / ours:,.2f}× |")
+    return out
+
+
 def report(results: dict[str, Any]) -> str:
     out = [f"Measured on {results['machine']} (2 cores, shared VM).", ""]
-    out.append("### Partial value after every ~4-character delta")
-    out.append("")
-    names = list(results["partial"][0]["times"])
-    out.append("| library | " + " | ".join(f"{r['size']:,} chars" for r in results["partial"]) + " |")
-    out.append("|---|" + "---|" * len(results["partial"]))
-    for name in names:
-        cells = []
-        for r in results["partial"]:
-            t = r["times"].get(name)
-            ours = r["times"]["partialjson"]
-            per = "" if isinstance(t, dict) else f", {t / r['deltas'] * 1e6:.2f} µs/delta"
-            cells.append(f"{fmt_time(t)}{per} ({fmt_ratio(t, ours)})")
-        differs = any(name in r.get("differs", ()) for r in results["partial"])
-        out.append(f"| {name}{' †' if differs else ''} | " + " | ".join(cells) + " |")
-    out.append("")
-    out.append("Ratios are time ÷ partialjson's time (read after every delta) in the same run.")
-    if any(r.get("differs") for r in results["partial"]):
-        out.append("† its final value differs from `json.loads` of the document.")
-    out.append("")
-    out.append("![time per document size, log scale](benchmarks/results/partial.png)")
+    out += ["### Partial value after every ~4-character delta", ""]
+    out += size_table(results["partial"], "partialjson")
+    out += ["", "Ratios are time ÷ partialjson's time (read after every delta) in the same run."]
+    out += differs_note(results["partial"])
+    out += ["", "![time per document size, log scale](benchmarks/results/partial.png)"]
     j = results["jsonl"]
     out += ["", f"### JSONL, {j['size']:,} bytes ({j['records']:,} records) in 64 KiB chunks", ""]
     out.append("| library | time | throughput | time ÷ partialjson's |")
@@ -505,11 +521,7 @@ def report(results: dict[str, Any]) -> str:
     if "deltas" in j:
         d = j["deltas"]
         out += ["", f"The same records, {d['size']:,} bytes ({d['records']:,} records) in {d['count']:,} deltas of 4 bytes:", ""]
-        out.append("| library | time | µs per delta | time ÷ partialjson's |")
-        out.append("|---|---|---|---|")
-        ours_d = d["times"]["partialjson"]
-        for name, tt in d["times"].items():
-            out.append(f"| {name} | {fmt_time(tt)} | {tt / d['count'] * 1e6:.2f} | {tt / ours_d:.2f}× |")
+        out += per_delta_table(d["times"], d["count"])
     if results.get("recorded"):
         r = results["recorded"]
         out += [
@@ -517,41 +529,25 @@ def report(results: dict[str, Any]) -> str:
             f"### The recorded LLM outputs: {r['channels']} JSON channels, {r['chars']:,} characters, "
             f"{r['deltas']:,} recorded deltas (partial value read after each)",
             "",
-            "| library | total time | µs per delta | time ÷ partialjson's |",
-            "|---|---|---|---|",
         ]
-        ours_r = r["times"]["partialjson"]
-        for name, tt in r["times"].items():
-            mark = " †" if name in r["differs"] else ""
-            out.append(f"| {name}{mark} | {fmt_time(tt)} | {tt / r['deltas'] * 1e6:.2f} | {tt / ours_r:,.2f}× |")
+        out += per_delta_table(r["times"], r["deltas"], r["differs"])
+        out += differs_note([r])
     if results.get("events"):
         ev = results["events"]
-        ours_name = "partialjson (str deltas)"
         out += ["", "### Final value from ~4-character deltas (no partial value read)", ""]
-        out.append("| library | " + " | ".join(f"{r['size']:,} chars" for r in ev) + " |")
-        out.append("|---|" + "---|" * len(ev))
-        for name in ev[0]["times"]:
-            cells = []
-            for r in ev:
-                tt = r["times"][name]
-                cells.append(f"{fmt_time(tt)}, {tt / r['deltas'] * 1e6:.2f} µs/delta ({fmt_ratio(tt, r['times'][ours_name])})")
-            out.append(f"| {name} | " + " | ".join(cells) + " |")
+        out += size_table(ev, "partialjson (str deltas)")
         out.append("")
         out.append("Ratios are time ÷ partialjson's (str deltas) in the same run; the two `loads once` rows")
         out.append("parse the whole text in one call (the floor, no streaming).")
+        out += differs_note(ev)
     if results.get("memory"):
         from benchmarks.memory import report as memory_report
 
         out += ["", memory_report(results["memory"])]
     if results.get("validation"):
         v = results["validation"]
-        ours_name = "partialjson ModelParser (parse + validate, every delta)"
         out += ["", "### Validation while streaming (pydantic model of the same documents)", ""]
-        out.append("| | " + " | ".join(f"{r['size']:,} chars" for r in v) + " |")
-        out.append("|---|" + "---|" * len(v))
-        for name in v[0]["times"]:
-            cells = [f"{fmt_time(r['times'][name])} ({fmt_ratio(r['times'][name], r['times'][ours_name])})" for r in v]
-            out.append(f"| {name} | " + " | ".join(cells) + " |")
+        out += size_table(v, "partialjson ModelParser (parse + validate, every delta)", per_delta=False)
         out.append("")
         out.append("Ratios are time ÷ ModelParser's time in the same run: below 1× is faster than it.")
     return "\n".join(out)
