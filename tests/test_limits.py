@@ -101,18 +101,30 @@ def test_many_escapes_and_keys() -> None:
     assert len(p.close()) == 1_000_000
 
 
-def test_memory_bounded_for_string_fed_in_small_pieces() -> None:
-    """A 4 MB string fed in 64-byte pieces holds ~one copy of itself, not a growing buffer."""
-    piece = "x" * 64
-    p = Parser()
-    p.feed('"')
+PIECES = [("x" * 64, 64), ("ab\\ncd\\u00e9" * 8, 48)]  # (piece, its length decoded)
+
+
+@pytest.mark.parametrize(
+    ("opening", "partial_strings", "piece", "decoded"),
+    [(o, True, *p) for o in ['"', '{"a": "', '["'] for p in PIECES]
+    + [('{"a": "', False, *p) for p in PIECES],
+)
+def test_open_string_grows_in_place(opening: str, partial_strings: bool, piece: str, decoded: int) -> None:
+    """A 1 MB string fed in small pieces is extended in place: the peak is one copy of it.
+
+    Copying the string at each piece would peak at two copies (the old and the new one) and
+    cost time quadratic in its length; this holds for both engines and every kind of slot.
+    """
+    p = Parser(partial_strings=partial_strings)
+    p.feed(opening)
+    count = 1_000_000 // len(piece)
 
     def feed_pieces() -> None:
-        for _ in range(4_000_000 // 64):
+        for _ in range(count):
             p.feed(piece)
 
     used = peak(feed_pieces)
-    assert used < 3 * 4_000_000, used
+    assert used < 1.2 * count * decoded, used
 
 
 def test_jsonl_line_limit() -> None:

@@ -8,7 +8,8 @@ generator locals because attribute access per token would cost more than the tok
 * ``top`` / ``stack`` -- the innermost open container and its parents: real ``dict`` / ``list``
   objects, attached to their parent the moment they open, so the partial value is always the
   same object graph, mutated in place (never rebuilt, never copied);
-* ``s`` and its slot ``sc[sk]`` -- the text of an open string; ``num`` -- an open number;
+* ``sc[sk]`` -- the slot holding the text of an open string: its place in the partial value,
+  or the private ``sbox[0]`` for a key or a hidden string; ``num`` -- an open number;
   ``carry`` -- at most 11 characters of a cut token that cannot be scanned yet (a literal such as
   ``tr``, an escape such as ``\\u00`` or a high surrogate waiting for its pair).
 
@@ -16,9 +17,8 @@ Cost argument (why the whole stream is O(n)): every character is matched by a co
 or a C string method exactly once, except ``carry`` (bounded by 11 characters) which is scanned
 again with the next fragment. Completed text is never kept: the consumed part of each fragment
 is dropped when the fragment is done, so no buffer grows with the document. An open string grows
-with ``s += text``; before that, its slot in the partial value is released so that CPython can
-extend the string in place instead of copying it (the copy would make long strings quadratic
-when the partial value is read after every fragment).
+by :func:`grow`, which takes it out of its slot so that CPython can extend it in place instead of
+copying it (the copy would make long strings quadratic).
 
 The lexical patterns and conversions come from :mod:`partialjson.scan`; bytes are decoded by
 :mod:`partialjson.decode` before they get here.
@@ -26,7 +26,6 @@ The lexical patterns and conversions come from :mod:`partialjson.scan`; bytes ar
 
 from __future__ import annotations
 
-from codecs import utf_8_decode
 from collections.abc import Callable, Generator
 from typing import Any, Final, Protocol
 
@@ -94,12 +93,31 @@ Feed = Generator[Any, Any, None]
 class ValueHolder(Protocol):
     """Where the engine keeps the top-level value: a plain attribute, so reading it is free.
 
-    ``holder[0] = v`` sets it too: that is the slot of an open top-level string.
+    ``holder[0]`` reads and ``holder[0] = v`` sets it too: that is the slot of an open top-level
+    string.
     """
 
     value: Any
 
+    def __getitem__(self, key: int) -> Any: ...
+
     def __setitem__(self, key: int, value: Any) -> None: ...
+
+
+def grow(slot: Any, key: Any, piece: str) -> int:
+    """Append ``piece`` to the string at ``slot[key]``; return the string's new length.
+
+    The string is taken out of its slot first, so the only reference left is this function's
+    local and CPython extends it in place (amortised O(len(piece))). Every append to an open
+    string goes through here: a reference held anywhere else (a generator local is one, and in
+    the compiled engine every generator local lives in an object) would force a full copy per
+    append, quadratic for a long string.
+    """
+    text: str = slot[key]  # (typed: compiled, str += is the in-place append; Any += copies)
+    slot[key] = ""
+    text += piece
+    slot[key] = text
+    return len(text)
 
 
 def located(
@@ -153,6 +171,14 @@ def engine(
     esc_map = ESCAPES
     lits = LITERALS
     show = partial_strings
+    # Two costs differ between the compiled and the interpreted engine, and the code takes the
+    # cheaper way for each: compiled, str.find is far cheaper than a regex call (whose fixed cost
+    # dominates on short fragments), so plain strings are scanned with find wherever the fragment
+    # has no control character (``clean``, known on first need); interpreted, the regex is
+    # cheaper than the extra bytecode. And a function call costs the interpreter more than the
+    # append it wraps, so there the fast path inlines grow().
+    native = not __file__.endswith((".py", ".pyc"))
+    finds = -1 if native else 0
 
     stack: list[Any] = []  # parents of `top`; its length is the nesting depth
     keys: list[str] = []  # for each parent, the key under which its child was opened
@@ -161,8 +187,8 @@ def engine(
     is_list = False
     key: str = ""  # the member key waiting for its value (objects)
     state = VALUE
-    s = ""  # text of the open string
-    sc: Any = owner  # the open string's slot in the partial value: sc[sk]
+    sbox = [""]  # the slot of a key or a hidden string (one that is not in the partial value)
+    sc: Any = sbox  # the open string's slot: sc[sk] (see grow)
     sk: Any = 0
     num = ""  # text of an open number cut by a fragment boundary
     carry = ""  # a cut literal or escape, rescanned with the next fragment
@@ -171,7 +197,6 @@ def engine(
     lstart = 0  # offset where the current line starts
     decoder: Utf8Decoder | None = None
     plain_utf8 = False  # bytes can be decoded inline (see decode.py for the general case)
-    u8 = utf_8_decode
     out: list[Any] | None = None
     res: Any = None
     buf = ""
@@ -182,18 +207,14 @@ def engine(
         while True:
             msg = yield res
             out = None
-            if msg.__class__ is not str:
-                if msg.__class__ is bytes and plain_utf8:
+            if type(msg) is not str:
+                if type(msg) is bytes and plain_utf8:
                     # Decoding inline: no cut sequence pending and past a possible BOM.
                     try:
-                        text, used = u8(msg, "strict", False)
-                    except UnicodeDecodeError:
-                        used = -1
-                    if used == len(msg):
-                        msg = text
-                    else:  # a cut sequence at the end, or bad bytes: the decoder sorts it out
-                        plain_utf8 = False
-                if msg.__class__ is str:
+                        msg = msg.decode()
+                    except UnicodeDecodeError:  # a cut sequence at the end, or bad bytes:
+                        plain_utf8 = False  # the decoder sorts it out
+                if type(msg) is str:
                     pass
                 elif isinstance(msg, (bytes, bytearray, memoryview)):
                     if decoder is None:
@@ -224,14 +245,16 @@ def engine(
                 and "\\" not in msg
                 and msg.isprintable()
             ):
-                if show:
-                    sc[sk] = ""  # release our string so that += can grow it in place
-                    s += msg
-                    sc[sk] = s
-                else:
-                    s += msg
                 pos += len(msg)
-                if len(s) > max_string:
+                if native:
+                    size = grow(sc, sk, msg)
+                else:  # grow(), inline
+                    text = sc[sk]
+                    sc[sk] = ""
+                    text += msg
+                    sc[sk] = text
+                    size = len(text)
+                if size > max_string:
                     raise LimitExceededError(
                         f"string longer than max_string={max_string}", pos, nl + 1, pos - lstart + 1
                     )
@@ -255,22 +278,38 @@ def engine(
                 buf = msg
             n = len(buf)
             big = n > max_token  # only then can one token inside this fragment be too long
+            clean = finds
             i = 0
             while i < n:
                 if state < VALUE:
                     # ---- inside a string: decode up to the closing quote or the fragment end
                     val = state == STR
-                    if val and show:
-                        sc[sk] = ""
+                    # The text decoded from this fragment, appended to the slot at the end: kept
+                    # short (grow() takes it over past 4096 characters), since compiled, each
+                    # append to a generator local copies it.
+                    acc = ""
                     fin = False
                     while True:
-                        j = plain(buf, i).end()
+                        if len(acc) > 4096:
+                            grow(sc, sk, acc)
+                            acc = ""
+                        if clean < 0:
+                            clean = buf.isprintable()
+                        if clean:  # no control character: the run ends at a quote or backslash
+                            j = buf.find('"', i)
+                            if j < 0:
+                                j = n
+                            k = buf.find("\\", i, j)
+                            if k >= 0:
+                                j = k
+                        else:
+                            j = plain(buf, i).end()
                         if j == n:
-                            s += buf[i:] if i else buf
+                            acc += buf[i:] if i else buf
                             i = n
                             break
                         if j > i:
-                            s += buf[i:j]
+                            acc += buf[i:j]
                         c = buf[j]
                         if c == '"':
                             i = j + 1
@@ -299,16 +338,14 @@ def engine(
                                         if rest[:2] == "\\u" and hex4(rest[2:]):
                                             lo = int(rest[2:], 16)
                                             if 0xDC00 <= lo <= 0xDFFF:
-                                                s += chr(
-                                                    0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
-                                                )
+                                                acc += chr(0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00))
                                                 i = j + 12
                                                 continue
                                     elif not rest or escape_prefix(rest):
                                         carry = buf[j:]  # wait for the possible pair
                                         i = n
                                         break
-                                s += chr(cp)
+                                acc += chr(cp)
                                 i = j + 6
                             elif len(h) < 4 and escape_prefix(buf[j:]):
                                 carry = buf[j:]
@@ -325,7 +362,7 @@ def engine(
                                     lstart,
                                 )
                         elif ec in esc_map:
-                            s += esc_map[ec]
+                            acc += esc_map[ec]
                             i = j + 2
                         elif not ec:
                             carry = "\\"
@@ -341,7 +378,17 @@ def engine(
                                 nl,
                                 lstart,
                             )
-                    if len(s) > max_string:
+                    if not acc:
+                        size = 0
+                    elif native:
+                        size = grow(sc, sk, acc)
+                    else:  # grow(), inline
+                        text = sc[sk]
+                        sc[sk] = ""
+                        text += acc
+                        sc[sk] = text
+                        size = len(text)
+                    if size > max_string:
                         raise located(
                             LimitExceededError,
                             f"string longer than max_string={max_string}",
@@ -352,22 +399,19 @@ def engine(
                             lstart,
                         )
                     if not fin:
-                        if val and show:
-                            sc[sk] = s
                         break
+                    v: Any = sc[sk]
                     if not val:
-                        key = memo.setdefault(s, s)
+                        key = memo.setdefault(v, v)
                         state = COLON
                         if on_close is not None:
                             on_close(KEY_DONE, top, key)
                         continue
-                    v: Any = s
                     if show:
-                        sc[sk] = s
                         if top is not None:
                             state = AFTER
                             if on_close is not None:
-                                on_close(s, top, len(top) - 1 if is_list else key)
+                                on_close(v, top, len(top) - 1 if is_list else key)
                             continue
                 elif state == NUM:
                     # ---- a number cut by the previous fragment boundary (i == 0 here)
@@ -409,39 +453,53 @@ def engine(
                         key = keys.pop()  # the key of `v` in its parent
                         i += 1
                         if top is not None:
-                            is_list = top.__class__ is list
+                            is_list = type(top) is list
                             if on_close is not None:
                                 on_close(v, top, len(top) - 1 if is_list else key)
                             continue  # state stays AFTER
                         is_list = False
                     elif state <= FIRST_ITEM:  # ---- a value must start here
                         if c == '"':
-                            m = sstart(buf, i)
-                            j = m.end()
+                            if clean < 0:
+                                clean = buf.isprintable()
+                            if clean:
+                                j = buf.find('"', i + 1)
+                                k = buf.find("\\", i + 1, n if j < 0 else j)
+                                if k >= 0 or j < 0:  # open: up to an escape or the fragment end
+                                    j = n if k < 0 else k
+                                    text = buf[i + 1 : j]
+                                else:
+                                    j += 1
+                                    text = buf[i + 1 : j - 1]
+                            else:
+                                m = sstart(buf, i)
+                                j = m.end()
+                                text = m.group(1)
                             if j - i > 1 and buf[j - 1] == '"':  # the whole string is here
-                                v = m.group(1)
+                                v = text
                                 if big and j - i - 2 > max_string:
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
                                 i = j
                             else:  # the string stays open: at the end of the fragment or an escape
-                                s = m.group(1)
-                                if big and len(s) > max_string:
+                                if big and len(text) > max_string:
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
                                 i = j
                                 state = STR
-                                if top is None:
+                                if not show:
+                                    sc = sbox
+                                    sk = 0
+                                elif top is None:
                                     sc = owner
                                     sk = 0
                                 elif is_list:
                                     sc = top
                                     sk = -1
-                                    if show:
-                                        top.append(s)
+                                    top.append(text)
                                 else:
                                     sc = top
                                     sk = key
+                                sc[sk] = text
                                 if show:
-                                    sc[sk] = s
                                     if on_close is not None:
                                         on_close(STR_OPEN, top, len(top) - 1 if is_list else key)
                                 continue
@@ -504,18 +562,38 @@ def engine(
                             raise located(ParseError, f"expected {_expected(state, is_list)}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
                     elif state == KEY or state == FIRST_KEY:
                         if c == '"':
-                            mk = key_colon(buf, i)
-                            if mk is not None:
-                                key = mk.group(1)
-                                key = memo.setdefault(key, key)  # one string per distinct key, as json.loads
+                            if clean < 0:
+                                clean = buf.isprintable()
+                            if clean:  # the whole key, if its closing quote is here
+                                j = buf.find('"', i + 1)
+                                if j >= 0 and buf.find("\\", i + 1, j) < 0:
+                                    text = buf[i + 1 : j]
+                                    j += 1
+                                    state = COLON  # (whitespace and ':' are read next)
+                                    if j < n and buf[j] == ":":
+                                        j += 1
+                                        state = VALUE
+                                else:
+                                    j = -1
+                            else:
+                                mk = key_colon(buf, i)
+                                if mk is None:
+                                    j = -1
+                                else:
+                                    text = mk.group(1)
+                                    j = mk.end()
+                                    state = COLON if mk.lastindex == 1 else VALUE
+                            if j >= 0:
+                                key = memo.setdefault(text, text)  # one string per distinct key, as json.loads
                                 if big and len(key) > max_string:
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
-                                i = mk.end()
-                                state = COLON if mk.lastindex == 1 else VALUE
+                                i = j
                                 if on_close is not None:
                                     on_close(KEY_DONE, top, key)
                                 continue
-                            s = ""
+                            sc = sbox
+                            sk = 0
+                            sbox[0] = ""
                             i += 1
                             state = KSTR
                             continue
@@ -567,11 +645,11 @@ def engine(
             if carry or not (state == END or (multiple and state == VALUE and top is None)):
                 if state == STR and not show:  # keep what was received
                     if top is None:
-                        owner.value = s
+                        owner.value = sbox[0]
                     elif is_list:
-                        top.append(s)
+                        top.append(sbox[0])
                     else:
-                        top[key] = s
+                        top[key] = sbox[0]
                 what = (
                     "no JSON value"
                     if owner.value is None and top is None and state == VALUE

@@ -83,8 +83,11 @@ class Parser:
         self._send = gen.send
         self.feed = gen.send
 
-    def __setitem__(self, key: int, value: Any) -> None:
+    def __getitem__(self, key: int) -> Any:
         """The engine's slot for an open top-level string (see ``build.ValueHolder``)."""
+        return self.value
+
+    def __setitem__(self, key: int, value: Any) -> None:
         self.value = value
 
     @property
