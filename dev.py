@@ -6,7 +6,13 @@
     python3 dev.py bench   # benchmarks against the peers (installs the `bench` extra)
 
 Each command first makes ``.venv`` (once) and installs the project into it with the extras it
-needs; the install is repeated only when ``pyproject.toml`` changes.
+needs. The install compiles the engine with mypyc when it can (see ``setup.py``); it is repeated
+when ``pyproject.toml``, ``setup.py`` or a compiled module changes, so the compiled engine never
+lags behind its source.
+
+``test`` runs pytest twice: on the compiled engine, then on the pure-Python engine
+(``PARTIALJSON_ENGINE=python``), so both pass the same suite. Under CI (``CI`` set) a missing
+compiled engine is a failure; elsewhere only the pure-Python pass runs, with a notice.
 """
 
 from __future__ import annotations
@@ -22,15 +28,20 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
+#: What setup.py compiles: a change to any of these (or to what they import) means recompiling.
+COMPILED = [f"src/partialjson/{m}.py" for m in ("build", "scan", "decode", "errors")]
 
 
 def ensure(extras: str) -> None:
     if not PY.exists():
         print(f"creating {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    digest = hashlib.sha256(extras.encode())
+    for name in ("pyproject.toml", "setup.py", *COMPILED):
+        digest.update((ROOT / name).read_bytes())
+    stamp_text = digest.hexdigest()
     stamp = VENV / f".installed-{extras or 'core'}"
-    if stamp.exists() and stamp.read_text() == digest:
+    if stamp.exists() and stamp.read_text() == stamp_text:
         return
     target = f".[{extras}]" if extras else "."
     print(f"installing partialjson{target[1:]} into {VENV} ...", flush=True)
@@ -39,11 +50,26 @@ def ensure(extras: str) -> None:
         cwd=ROOT,
         check=True,
     )
-    stamp.write_text(digest)
+    stamp.write_text(stamp_text)
 
 
-def run(*args: str) -> int:
-    return subprocess.run([str(PY), *args], cwd=ROOT).returncode
+def run(*args: str, env: dict[str, str] | None = None) -> int:
+    return subprocess.run([str(PY), *args], cwd=ROOT, env={**os.environ, **(env or {})}).returncode
+
+
+def compiled_engine_installed() -> bool:
+    probe = "import partialjson, sys; sys.exit(partialjson.ENGINE != 'compiled')"
+    return run("-c", probe) == 0
+
+
+def pytest_passes() -> list[dict[str, str]]:
+    """The pytest runs: one per engine, the compiled one first when it is installed."""
+    passes = [{"PARTIALJSON_ENGINE": "python"}]
+    if compiled_engine_installed() or os.environ.get("CI"):  # under CI, a missing one fails
+        passes.insert(0, {"PARTIALJSON_ENGINE": "compiled"})
+    else:
+        print("note: no compiled engine here (see setup.py); testing the pure-Python engine only")
+    return passes
 
 
 def main(argv: list[str]) -> int:
@@ -54,13 +80,14 @@ def main(argv: list[str]) -> int:
         return run("-m", "partialjson", "demo", *rest)
     if cmd == "test":
         ensure("test")
-        for step in (
-            ("-m", "ruff", "check", "."),
-            ("-m", "mypy"),
-            ("-m", "pytest", *rest),
-        ):
-            print("$", "python", *step, flush=True)
+        for step in (("-m", "ruff", "check", "."), ("-m", "mypy")):
+            print("$ python", *step, flush=True)
             code = run(*step)
+            if code:
+                return code
+        for env in pytest_passes():
+            print("$", *(f"{k}={v}" for k, v in env.items()), "python -m pytest", *rest, flush=True)
+            code = run("-m", "pytest", *rest, env=env)
             if code:
                 return code
         return 0

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import pytest
 
+import partialjson
 from tests.corpus import CORPUS
 
 
-def pytest_report_header() -> str:
-    return f"shared corpus: {CORPUS} ({'found' if CORPUS.is_dir() else 'MISSING'})"
+def pytest_report_header() -> list[str]:
+    return [
+        f"shared corpus: {CORPUS} ({'found' if CORPUS.is_dir() else 'MISSING'})",
+        f"partialjson engine: {partialjson.ENGINE}",
+    ]
 
 
 @pytest.fixture(scope="session", autouse=True)

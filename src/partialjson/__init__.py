@@ -4,18 +4,23 @@ Layers, each a module (lower layers never import higher ones)::
 
     decode -> scan -> build -> parser (Parser) -> jsonl (JSONLParser), model (ModelParser, with
     plan: what pydantic can validate where) -> stream (iter helpers)
+
+``build`` is the hot loop; installs compile it with mypyc when they can, and ``ENGINE`` tells
+which one runs ("compiled" or "python"; ``PARTIALJSON_ENGINE`` chooses, see ``_engine``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._engine import ENGINE  # first: decides which engine the modules below import
 from .errors import IncompleteJSONError, LimitExceededError, ParseError
 from .jsonl import JSONLParser
 from .parser import Parser, parse_partial
 from .stream import aiter_jsonl, aiter_partial, iter_jsonl, iter_partial
 
 __all__ = [
+    "ENGINE",
     "IncompleteJSONError",
     "JSONLParser",
     "LimitExceededError",
