@@ -11,15 +11,29 @@ extrapolated from the previous one, exceeds the cap is not run and is reported a
 
 Scenario "jsonl": a JSONL text fed in 64 KiB chunks, against the limit of splitting lines and
 calling ``orjson.loads`` on each.
+
+Scenario "standard": the standard benchmark documents (``../shared/corpus/bench/``) in the same
+deltas, partial value read after every delta and final value only. A peer whose whole run would
+pass the cap is timed on doubling prefixes of the deltas and extrapolated with the exponent the
+last two prefixes show (marked as such).
+
+Engines: this process runs whichever engine ``partialjson.ENGINE`` names (the compiled one when
+it is installed); the pure-Python engine is then measured too, in a child process on the same
+inputs (``PARTIALJSON_ENGINE=python``), and its rows are marked "[pure Python]".
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
+import math
+import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,12 +41,18 @@ from typing import Any
 
 import orjson
 
+import partialjson
 from benchmarks.docs import deltas, jsonl_text, llm_document, llm_models
 from benchmarks.events import Sink
+from benchmarks.targets import PURE  # the mark of rows measured on the pure-Python engine
 from partialjson import JSONLParser, Parser
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = [1_000, 10_000, 100_000, 1_000_000]
+STANDARD = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "bench"
+
+#: Set by ``--only-partialjson`` (the child process that measures the other engine): no peers.
+ONLY_OURS = False
 
 
 def best_time(fn: Callable[[], Any], min_total: float = 0.3, max_runs: int = 50) -> float:
@@ -67,6 +87,8 @@ def run_partialjson_feed_only(ds: list[str]) -> Any:
 
 def partial_peers() -> dict[str, Callable[[list[str]], Any]]:
     peers: dict[str, Callable[[list[str]], Any]] = {}
+    if ONLY_OURS:
+        return peers
     try:
         import jiter
 
@@ -217,6 +239,72 @@ def bench_partial(sizes: list[int], cap: float) -> list[dict[str, Any]]:
     return rows
 
 
+# ---- scenarios 1 and 2 on the standard benchmark documents -----------------------------------
+
+
+def capped_time(fn_for: Callable[[list[Any]], Callable[[], Any]], ds: list[Any], cap: float, expected: Any, budget: float = 0.5) -> tuple[Any, bool]:
+    """``(time, differs)`` of ``fn_for(ds)()``; or, when the whole run would pass ``cap``, its
+    extrapolation from doubling prefixes of ``ds`` (exponent fitted on the last two, 1..2)."""
+    n = len(ds)
+    k = min(n, 256)
+    prev: tuple[int, float] | None = None
+    while k < n:
+        fn = fn_for(ds[:k])
+        t0 = time.perf_counter()
+        with contextlib.suppress(Exception):  # a peer may raise at the end of a cut document
+            fn()
+        t = time.perf_counter() - t0
+        if t > budget:
+            e = 2.0 if prev is None else min(2.0, max(1.0, math.log(t / prev[1]) / math.log(k / prev[0])))
+            guess = t * (n / k) ** e
+            if guess > cap:
+                return {"over_cap": cap, "extrapolated": guess}, False
+            break
+        prev = (k, t)
+        k = min(n, 2 * k)
+    fn = fn_for(ds)
+    t0 = time.perf_counter()
+    result = fn()
+    once = time.perf_counter() - t0
+    t = once if once > budget else best_time(fn, min_total=budget, max_runs=5)
+    return t, result != expected
+
+
+def standard_documents(names: list[str] | None) -> list[Path]:
+    paths = sorted(STANDARD.glob("*.json"))
+    return [p for p in paths if names is None or p.name in names]
+
+
+def bench_standard(names: list[str] | None, cap: float) -> list[dict[str, Any]]:
+    """Each standard document in ~4-character deltas: the partial value read after every delta
+    (scenario 1, against the same peers) and the final value only (scenario 2)."""
+    from benchmarks.events import runners
+
+    peers = partial_peers()
+    rows = []
+    for path in standard_documents(names):
+        text = path.read_text("utf-8")
+        ds = deltas(text)
+        expected = json.loads(text)
+        assert run_partialjson(ds) == expected
+        row: dict[str, Any] = {"name": path.name, "size": len(text), "deltas": len(ds), "times": {}, "events": {}, "differs": []}
+        row["times"]["partialjson"] = best_time(lambda ds=ds: run_partialjson(ds), max_runs=5)
+        for name, make in peers.items():
+            t, differs = capped_time(make, ds, cap, expected, budget=0.25)
+            row["times"][name] = t
+            if differs:
+                row["differs"].append(name)
+        for name, fn in runners(text, ds).items():
+            if ONLY_OURS and not name.startswith("partialjson"):
+                continue
+            if fn() != expected:
+                row["differs"].append(name)
+            row["events"][name] = best_time(fn, max_runs=5)
+        rows.append(row)
+        print(f"  standard {path.name} done", file=sys.stderr, flush=True)
+    return rows
+
+
 # ---- scenario 1 on the recorded LLM outputs --------------------------------------------------
 
 
@@ -313,6 +401,8 @@ def bench_jsonl(size: int) -> dict[str, Any]:
         return count
 
     assert ours_deltas() == limit_deltas() == small_n
+    if ONLY_OURS:
+        return {"times": {"partialjson": best_time(ours, 1.0)}, "deltas": {"times": {"partialjson": best_time(ours_deltas, 1.0)}}}
     delta_times: dict[str, Any] = {
         "partialjson": best_time(ours_deltas, 1.0),
         "buffer + split + orjson.loads (limit; big ints become floats)": best_time(limit_deltas, 1.0),
@@ -384,6 +474,8 @@ def bench_events(sizes: list[int]) -> list[dict[str, Any]]:
         expected = json.loads(text)
         row: dict[str, Any] = {"size": len(text), "deltas": len(ds), "times": {}}
         for name, fn in runners(text, ds).items():
+            if ONLY_OURS and not name.startswith("partialjson"):
+                continue
             if fn() != expected:
                 row.setdefault("differs", []).append(name)
             row["times"][name] = best_time(fn)
@@ -435,6 +527,9 @@ def bench_validation(sizes: list[int], cap: float) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"size": len(text), "deltas": len(ds), "times": {}}
         row["times"]["partialjson ModelParser (parse + validate, every delta)"] = best_time(stream)
         row["times"]["partialjson Parser (parse only)"] = best_time(lambda ds=ds: run_partialjson_feed_only(ds))
+        if ONLY_OURS:
+            rows.append(row)
+            continue
         row["times"]["model_validate_json once at the end (the floor)"] = best_time(once)
         name = "pydantic experimental_allow_partial on the growing buffer"
         guess = last[1] * (len(text) / last[0]) ** 2 if last else 0.0
@@ -499,9 +594,34 @@ def per_delta_table(times: dict[str, float], deltas: int, marked: Any = ()) -> l
     return out
 
 
+def doc_table(rows: list[dict[str, Any]], key: str, ours: str) -> list[str]:
+    """One line per document: partialjson's time, then every other library's ratio to it."""
+    names = list(rows[0][key])
+    head = ["document", "size", f"{ours} (µs/delta)", *names[1:]]
+    out = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for r in rows:
+        base = r[key][ours]
+        cells = [f"{r['name']}", f"{r['size'] / 1e3:,.0f} KB", f"{fmt_time(base)} ({base / r['deltas'] * 1e6:.2f})"]
+        for name in names[1:]:
+            t = r[key].get(name)
+            mark = " †" if name in r["differs"] else ""
+            cells.append("–" if t is None else fmt_ratio(t, base) + mark)
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
 def report(results: dict[str, Any]) -> str:
-    out = [f"Measured on {results['machine']} (2 cores, shared VM).", ""]
-    out += ["### Partial value after every ~4-character delta", ""]
+    out = [f"Measured on {results['machine']} (2 cores, shared VM)."]
+    if results.get("engine") == "compiled":
+        out.append(
+            "Rows named partialjson run the compiled engine (mypyc build of the same source); rows "
+            f"marked{PURE} run the pure-Python engine, in a child process on the same inputs."
+        )
+    from benchmarks.targets import table as targets_table
+
+    out += ["", "### The targets, as measured in this run", ""]
+    out += targets_table(results)
+    out += ["", "### Partial value after every ~4-character delta", ""]
     out += size_table(results["partial"], "partialjson")
     out += ["", "Ratios are time ÷ partialjson's time (read after every delta) in the same run."]
     out += differs_note(results["partial"])
@@ -540,6 +660,13 @@ def report(results: dict[str, Any]) -> str:
         out.append("Ratios are time ÷ partialjson's (str deltas) in the same run; the two `loads once` rows")
         out.append("parse the whole text in one call (the floor, no streaming).")
         out += differs_note(ev)
+    if results.get("standard"):
+        st = results["standard"]
+        out += ["", "### The standard benchmark documents in ~4-character deltas", "", "Partial value read after every delta:", ""]
+        out += doc_table(st, "times", "partialjson")
+        out += ["", "Final value only (no partial value read):", ""]
+        out += doc_table(st, "events", "partialjson (str deltas)")
+        out += ["", "Cells are time ÷ partialjson's in the same run (its own column gives the time); † marks a final value that differs from `json.loads`."]
     if results.get("memory"):
         from benchmarks.memory import report as memory_report
 
@@ -551,6 +678,33 @@ def report(results: dict[str, Any]) -> str:
         out.append("")
         out.append("Ratios are time ÷ ModelParser's time in the same run: below 1× is faster than it.")
     return "\n".join(out)
+
+
+def pure_engine_results(args: argparse.Namespace) -> dict[str, Any]:
+    """The partialjson rows of every scenario again, on the pure-Python engine (a child process)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "pure.json"
+        cmd = [sys.executable, "-m", "benchmarks", "--only-partialjson", "--no-memory", "--out", str(out)]
+        cmd += ["--sizes", *map(str, args.sizes), "--jsonl-size", str(args.jsonl_size)]
+        cmd += ["--standard", *args.standard] if args.standard is not None else []
+        env = {**os.environ, "PARTIALJSON_ENGINE": "python"}
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+        return dict(json.loads(out.read_text()))
+
+
+def merge_pure(into: Any, pure: Any) -> None:
+    """Add the child's timings to ``into`` beside partialjson's own rows, each name marked."""
+    if isinstance(into, list) and into and isinstance(into[0], dict):  # rows, one per input
+        for a, b in zip(into, pure, strict=True):
+            merge_pure(a, b)
+    elif isinstance(into, dict):
+        for key, b in pure.items():
+            if key in ("times", "events") and isinstance(b, dict):
+                ours = {k: v for k, v in into[key].items() if k.startswith("partialjson")}
+                rest = {k: v for k, v in into[key].items() if k not in ours}
+                into[key] = {**ours, **{k + PURE: v for k, v in b.items()}, **rest}
+            elif key in into and isinstance(b, (dict, list)):
+                merge_pure(into[key], b)
 
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -573,22 +727,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     ap.add_argument("--readme", action="store_true", help="write the tables into README.md")
     ap.add_argument("--no-memory", dest="memory", action="store_false", help="skip the memory scenario")
+    ap.add_argument("--standard", nargs="*", metavar="NAME", help="only these standard documents (none: skip)")
+    ap.add_argument("--only-partialjson", action="store_true", help=argparse.SUPPRESS)  # the child run
     args = ap.parse_args(argv)
+    global ONLY_OURS
+    ONLY_OURS = args.only_partialjson
     results: dict[str, Any] = {
         "machine": f"{platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}, {platform.system()}",
+        "engine": partialjson.ENGINE,
         "partial": bench_partial(args.sizes, args.cap),
         "jsonl": bench_jsonl(args.jsonl_size),
         "events": bench_events([s for s in args.sizes if s <= 100_000]),
         "recorded": bench_recorded(args.cap),
         "validation": bench_validation([s for s in args.sizes if s <= 100_000], args.cap),
+        "standard": bench_standard(args.standard, args.cap) if args.standard != [] else [],
     }
+    if partialjson.ENGINE == "compiled" and not ONLY_OURS:
+        merge_pure(results, pure_engine_results(args))
     if args.memory:
         from benchmarks.memory import bench_memory
 
         results["memory"] = bench_memory()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
+    if ONLY_OURS:  # the child run: its parent reports
+        return 0
     tables = report(results)
     print(tables)
     try:

@@ -6,11 +6,14 @@ import contextlib
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import partialjson
+from benchmarks.__main__ import PURE, capped_time
 from benchmarks.__main__ import main as bench_main
 from tests.corpus import ROOT
 
@@ -38,12 +41,40 @@ def test_readme_has_benchmark_tables() -> None:
 def test_benchmark_harness_runs(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        assert bench_main(["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--no-memory", "--out", str(out)]) == 0
+        args = ["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--no-memory"]
+        assert bench_main([*args, "--standard", "repeat.json", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
+    assert results["engine"] == partialjson.ENGINE
     assert results["partial"][0]["times"]["partialjson"] > 0
     assert results["jsonl"]["records"] > 0
     assert results["events"][0]["times"]["partialjson (str deltas)"] > 0
     assert not results["events"][0].get("differs")
+    [doc] = results["standard"]
+    assert doc["name"] == "repeat.json" and doc["deltas"] > 2000
+    assert doc["times"]["partialjson"] > 0 and doc["events"]["partialjson (bytes deltas)"] > 0
+    assert not doc["differs"]
+    # With the compiled engine, every partialjson row is measured again on the pure-Python one.
+    pure = [name for name in doc["times"] if name.endswith(PURE)]
+    assert pure == (["partialjson" + PURE] if partialjson.ENGINE == "compiled" else [])
+    assert ("partialjson ModelParser (parse + validate, every delta)" + PURE in results["validation"][0]["times"]) == (partialjson.ENGINE == "compiled")
+
+
+def test_capped_time_extrapolates_past_the_cap() -> None:
+    def quadratic(ds: list[str]) -> Callable[[], int]:
+        def run() -> int:
+            buf = ""
+            for d in ds:
+                buf += d
+                buf.encode()  # touch the whole buffer: quadratic in len(ds)
+            return len(buf)
+
+        return run
+
+    ds = ["abcd"] * 200_000
+    t, differs = capped_time(quadratic, ds, cap=0.2, expected=800_000, budget=0.02)
+    assert isinstance(t, dict) and t["over_cap"] == 0.2 and t["extrapolated"] > 0.2
+    t, differs = capped_time(quadratic, ds[:2000], cap=5.0, expected=8000, budget=0.02)
+    assert isinstance(t, float) and not differs
 
 
 def test_memory_scenario_is_bounded() -> None:
@@ -81,3 +112,24 @@ def test_readme_validation_example() -> None:
     with pytest.raises(StreamValidationError):
         exec(compile(block, "README.md", "exec", dont_inherit=True), env)
     assert shown[-1] == "cancelled"
+
+
+def test_targets_are_read_off_the_results() -> None:
+    from benchmarks.targets import TARGETS, table
+
+    partial = [
+        {"size": 1_000, "times": {"partialjson": 1.0, "partialjson (feed only)": 0.9, "partialjson" + PURE: 2.0, "jiter": 3.0, "slow": {"over_cap": 1, "extrapolated": 99.0}}},
+        {"size": 10_000, "times": {"partialjson": 10.0, "partialjson (feed only)": 9.0, "partialjson" + PURE: 20.0, "jiter": 150.0, "slow": 120.0}},
+    ]
+    events = [{"size": 10_000, "times": {"partialjson (str deltas)": 1.0, "partialjson (bytes deltas)": 1.2, "ijson items_coro (yajl2_c)": 0.5}}]
+    results = {"engine": "compiled", "partial": partial, "events": events, "jsonl": {"times": {"partialjson": 1.0, "split + orjson.loads": 0.95}}}
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in table(results)[2:]}
+    assert len(rows) == len(TARGETS)
+    assert rows["1. partial value: ≥ 2× faster than the fastest peer at ~1 KB"].endswith("| 3.00× ✓ | 1.50× ✗ |")
+    assert rows["1. partial value: ≥ 10× faster than the fastest peer from 10 KB up (synthetic documents)"].endswith("| 12.00× ✓ | 6.00× ✗ |")
+    assert "| 10.00× ✓ |" in rows["1. linear: time for 10× the document, worst step (≤ 11×)"]
+    assert "| 11.11 % ✓ |" in rows["1. reading the partial value after every delta adds (≤ 25 %)"]
+    assert "| 0.50× ✗ |" in rows["2. final value: ahead of ijson yajl2_c (its time ÷ ours, worst document)"]
+    assert "| 1.20× ✓ |" in rows["2. bytes deltas cost ≤ 1.3× str deltas (worst document)"]
+    assert "| 0.95× ✓ |" in rows["3. JSONL 64 KiB chunks: ≥ 0.9× the split + orjson limit (its time ÷ ours)"]
+    assert rows["4. validation: ≤ 1.3× one model_validate_json (worst size)"].endswith("| – | – |")
