@@ -127,6 +127,22 @@ def test_open_string_grows_in_place(opening: str, partial_strings: bool, piece: 
     assert used < 1.2 * count * decoded, used
 
 
+def test_open_number_grows_in_place() -> None:
+    """A 500,000-digit number (limit raised) fed in pieces peaks at one copy of its text."""
+    p = Parser(max_number=600_000)
+    p.feed("[0.")
+    count = 500_000 // 50
+
+    def feed_pieces() -> None:
+        for _ in range(count):
+            p.feed("7" * 50)
+
+    used = peak(feed_pieces)
+    assert used < 1.2 * 500_000, used
+    p.feed("]")
+    assert p.close() == [float("0." + "7" * 500_000)]
+
+
 def test_jsonl_line_limit() -> None:
     j = JSONLParser(on_error="skip", max_line=100)
     out = j.feed('{"a": "' + "x" * 200)

@@ -9,7 +9,7 @@ generator locals because attribute access per token would cost more than the tok
   objects, attached to their parent the moment they open, so the partial value is always the
   same object graph, mutated in place (never rebuilt, never copied);
 * ``sc[sk]`` -- the slot holding the text of an open string: its place in the partial value,
-  or the private ``sbox[0]`` for a key or a hidden string; ``num`` -- an open number;
+  or the private ``sbox[0]`` for a key or a hidden string; ``nbox[0]`` -- an open number;
   ``carry`` -- at most 11 characters of a cut token that cannot be scanned yet (a literal such as
   ``tr``, an escape such as ``\\u00`` or a high surrogate waiting for its pair).
 
@@ -190,7 +190,7 @@ def engine(
     sbox = [""]  # the slot of a key or a hidden string (one that is not in the partial value)
     sc: Any = sbox  # the open string's slot: sc[sk] (see grow)
     sk: Any = 0
-    num = ""  # text of an open number cut by a fragment boundary
+    nbox = [""]  # the text of an open number cut by a fragment boundary (grown by grow())
     carry = ""  # a cut literal or escape, rescanned with the next fragment
     pos = 0  # offset of buf[0] in the stream (characters)
     nl = 0  # newlines before pos
@@ -232,7 +232,7 @@ def engine(
                         decoder.finish(pos + len(carry))
                     # A whole number ends at end of input as it would at whitespace; a cut one
                     # ("-", "1.") stays open and the input is incomplete.
-                    msg = " " if state == NUM and is_number(num) else ""
+                    msg = " " if state == NUM and is_number(nbox[0]) else ""
                 else:
                     raise TypeError(f"feed() takes str or bytes, not {type(msg).__name__}")
 
@@ -262,9 +262,8 @@ def engine(
                 continue
             # Fast path: a number cut by the previous fragment goes on with digits only.
             if state == NUM and msg.isdigit() and msg.isascii():
-                num += msg
                 pos += len(msg)
-                if len(num) > max_number:
+                if grow(nbox, 0, msg) > max_number:
                     raise LimitExceededError(
                         f"number longer than max_number={max_number}", pos, nl + 1, pos - lstart + 1
                     )
@@ -416,12 +415,13 @@ def engine(
                 elif state == NUM:
                     # ---- a number cut by the previous fragment boundary (i == 0 here)
                     k = numch(buf, i).end() if buf[i] in numchars else i
-                    num += buf[i:k]
-                    if len(num) > max_number:
+                    if grow(nbox, 0, buf[i:k]) > max_number:
                         raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, k, pos, nl, lstart)
                     if k == n:
                         i = n
                         break
+                    num = nbox[0]
+                    nbox[0] = ""
                     start = k - len(num)  # where the number began, before this fragment
                     try:
                         v, end = scan_num(num, 0)
@@ -431,7 +431,6 @@ def engine(
                         raise located(LimitExceededError, str(err), buf, start, pos, nl, lstart) from None
                     if end != len(num):
                         raise located(ParseError, f"invalid number {num[:40]!r}", buf, start, pos, nl, lstart)
-                    num = ""
                     i = k
                 else:
                     c = buf[i]
@@ -541,8 +540,8 @@ def engine(
                                 k = numch(buf, k).end()
                                 if k != n:
                                     raise located(ParseError, f"invalid number {buf[i:k][:40]!r}", buf, i, pos, nl, lstart)
-                                num = buf[i:]
-                                if len(num) > max_number:
+                                nbox[0] = buf[i:]
+                                if n - i > max_number:
                                     raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, i, pos, nl, lstart)
                                 state = NUM
                                 i = n
