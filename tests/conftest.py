@@ -13,6 +13,13 @@ def pytest_report_header() -> list[str]:
     ]
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from partialjson import _engine
+
+    if _engine.STALE:  # it would test old code: build.py was edited after the last install
+        pytest.exit("the compiled engine is older than build.py: reinstall (python3 dev.py test)", 2)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _corpus_present() -> None:
     # The corpus is part of the test input: its absence is a failure, never a skip.

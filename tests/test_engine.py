@@ -79,3 +79,19 @@ def test_engines_raise_the_public_error_classes(engine: str) -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["ParseError", "4", "1", "5"]
+
+
+def test_an_extension_older_than_its_source_is_stale(tmp_path: Path) -> None:
+    from types import ModuleType
+
+    from partialjson import _engine
+
+    source = os.path.getmtime(PACKAGE / "build.py")
+    fake = ModuleType("partialjson.build")
+    fake.__file__ = str(tmp_path / "build.so")
+    (tmp_path / "build.so").write_bytes(b"")
+    os.utime(fake.__file__, (source - 60, source - 60))
+    assert _engine._stale(fake)  # build.py edited after the build: tests would run old code
+    os.utime(fake.__file__, (source - 1, source - 1))
+    assert not _engine._stale(fake)  # unpacked together (an install), within the tolerance
+    assert not _engine.STALE
