@@ -16,6 +16,8 @@ def draw(results: dict[str, Any], out: Path) -> None:
     rows = results["partial"]
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     for name in rows[0]["times"]:
+        if "(feed only)" in name or "(bytes deltas)" in name:
+            continue  # they lie on partialjson's own line: the tables give them
         xs, ys, xe, ye = [], [], [], []
         for r in rows:
             t = r["times"].get(name)
@@ -25,7 +27,9 @@ def draw(results: dict[str, Any], out: Path) -> None:
             elif t is not None:
                 xs.append(r["size"])
                 ys.append(t)
-        (line,) = ax.plot(xs, ys, marker="o", label=name, linewidth=2.5 if name == "partialjson" else 1.2)
+        ours = name.startswith("partialjson")
+        label = f"{name} ({results.get('engine', 'python')} engine)" if name == "partialjson" else name
+        (line,) = ax.plot(xs, ys, marker="o", label=label, linewidth=2.5 if ours else 1.2)
         if xe:
             ax.plot([*xs[-1:], *xe], [*ys[-1:], *ye], linestyle="--", color=line.get_color(), alpha=0.6)
     ax.set_xscale("log")

@@ -127,20 +127,24 @@ def test_open_string_grows_in_place(opening: str, partial_strings: bool, piece: 
     assert used < 1.2 * count * decoded, used
 
 
-def test_open_number_grows_in_place() -> None:
-    """A 500,000-digit number (limit raised) fed in pieces peaks at one copy of its text."""
+def test_open_number_held_in_linear_memory() -> None:
+    """A 500,000-digit number (limit raised) fed in distinct pieces: memory stays linear in it.
+
+    The cut number is kept as its pieces and joined once when it ends (its time is linear too:
+    ``python -m benchmarks.hostile``, "number of n digits").
+    """
     p = Parser(max_number=600_000)
     p.feed("[0.")
-    count = 500_000 // 50
+    pieces = [str(k % 10) * 50 for k in range(500_000 // 50)]
 
     def feed_pieces() -> None:
-        for _ in range(count):
-            p.feed("7" * 50)
+        for piece in pieces:
+            p.feed(piece)
 
     used = peak(feed_pieces)
-    assert used < 1.2 * 500_000, used
+    assert used < 3 * 500_000, used
     p.feed("]")
-    assert p.close() == [float("0." + "7" * 500_000)]
+    assert p.close() == [float("0." + "".join(pieces))]
 
 
 def test_jsonl_line_limit() -> None:

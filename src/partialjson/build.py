@@ -9,7 +9,7 @@ generator locals because attribute access per token would cost more than the tok
   objects, attached to their parent the moment they open, so the partial value is always the
   same object graph, mutated in place (never rebuilt, never copied);
 * ``sc[sk]`` -- the slot holding the text of an open string: its place in the partial value,
-  or the private ``sbox[0]`` for a key or a hidden string; ``nbox[0]`` -- an open number;
+  or the private ``sbox[0]`` for a key or a hidden string; ``nparts`` -- an open number;
   ``carry`` -- at most 11 characters of a cut token that cannot be scanned yet (a literal such as
   ``tr``, an escape such as ``\\u00`` or a high surrogate waiting for its pair).
 
@@ -175,8 +175,9 @@ def engine(
     # cheaper way for each: compiled, str.find is far cheaper than a regex call (whose fixed cost
     # dominates on short fragments), so plain strings are scanned with find wherever the fragment
     # has no control character (``clean``, known on first need); interpreted, the regex is
-    # cheaper than the extra bytecode. And a function call costs the interpreter more than the
-    # append it wraps, so there the fast path inlines grow().
+    # cheaper than the extra bytecode; the same holds for runs of whitespace and the rest of a
+    # cut number. And a function call costs the interpreter more than the append it wraps, so
+    # there the fast path inlines grow().
     native = not __file__.endswith((".py", ".pyc"))
     finds = -1 if native else 0
 
@@ -190,7 +191,10 @@ def engine(
     sbox = [""]  # the slot of a key or a hidden string (one that is not in the partial value)
     sc: Any = sbox  # the open string's slot: sc[sk] (see grow)
     sk: Any = 0
-    nbox = [""]  # the text of an open number cut by a fragment boundary (grown by grow())
+    # The pieces of an open number cut by fragment boundaries, and their length: joined once
+    # when it ends (appending to a generator local would copy it, see grow()).
+    nparts: list[str] = []
+    nlen = 0
     carry = ""  # a cut literal or escape, rescanned with the next fragment
     pos = 0  # offset of buf[0] in the stream (characters)
     nl = 0  # newlines before pos
@@ -232,7 +236,7 @@ def engine(
                         decoder.finish(pos + len(carry))
                     # A whole number ends at end of input as it would at whitespace; a cut one
                     # ("-", "1.") stays open and the input is incomplete.
-                    msg = " " if state == NUM and is_number(nbox[0]) else ""
+                    msg = " " if state == NUM and is_number("".join(nparts)) else ""
                 else:
                     raise TypeError(f"feed() takes str or bytes, not {type(msg).__name__}")
 
@@ -263,7 +267,9 @@ def engine(
             # Fast path: a number cut by the previous fragment goes on with digits only.
             if state == NUM and msg.isdigit() and msg.isascii():
                 pos += len(msg)
-                if grow(nbox, 0, msg) > max_number:
+                nparts.append(msg)
+                nlen += len(msg)
+                if nlen > max_number:
                     raise LimitExceededError(
                         f"number longer than max_number={max_number}", pos, nl + 1, pos - lstart + 1
                     )
@@ -414,14 +420,20 @@ def engine(
                             continue
                 elif state == NUM:
                     # ---- a number cut by the previous fragment boundary (i == 0 here)
-                    k = numch(buf, i).end() if buf[i] in numchars else i
-                    if grow(nbox, 0, buf[i:k]) > max_number:
+                    if native:  # (a few characters: a loop is cheaper than a regex call)
+                        k = i
+                        while k < n and buf[k] in numchars:
+                            k += 1
+                    else:
+                        k = numch(buf, i).end() if buf[i] in numchars else i
+                    nparts.append(buf[i:k])
+                    nlen += k - i
+                    if nlen > max_number:
                         raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, k, pos, nl, lstart)
                     if k == n:
                         i = n
                         break
-                    num = nbox[0]
-                    nbox[0] = ""
+                    num = "".join(nparts)
                     start = k - len(num)  # where the number began, before this fragment
                     try:
                         v, end = scan_num(num, 0)
@@ -437,7 +449,15 @@ def engine(
                     if c in WS:
                         i += 1  # one space is the common case: no regex for it
                         if i < n and buf[i] in WS:
-                            i = ws_run(buf, i).end()
+                            if native:  # (as for numbers above; a long run goes on by regex)
+                                k = min(n, i + 8)
+                                i += 1
+                                while i < k and buf[i] in WS:
+                                    i += 1
+                                if i == k and i < n and buf[i] in WS:
+                                    i = ws_run(buf, i).end()
+                            else:
+                                i = ws_run(buf, i).end()
                         continue
                     if state == AFTER:
                         if c == ",":
@@ -537,11 +557,13 @@ def engine(
                                     raise located(LimitExceededError, str(err), buf, i, pos, nl, lstart) from None
                             if k == n or buf[k] in numchars:
                                 # cut by the fragment's end, or a malformed number
-                                k = numch(buf, k).end()
+                                if k != n:
+                                    k = numch(buf, k).end()
                                 if k != n:
                                     raise located(ParseError, f"invalid number {buf[i:k][:40]!r}", buf, i, pos, nl, lstart)
-                                nbox[0] = buf[i:]
-                                if n - i > max_number:
+                                nparts = [buf[i:]]
+                                nlen = n - i
+                                if nlen > max_number:
                                     raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, i, pos, nl, lstart)
                                 state = NUM
                                 i = n
