@@ -49,7 +49,9 @@ from partialjson import JSONLParser, Parser
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = [1_000, 10_000, 100_000, 1_000_000]
-STANDARD = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "bench"
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+STANDARD = SHARED / "bench"  # the standard JSON benchmark documents
+JSONL_CORPUS = SHARED / "jsonl"  # real NDJSON files
 
 #: Set by ``--only-partialjson`` (the child process that measures the other engine): no peers.
 ONLY_OURS = False
@@ -343,10 +345,10 @@ def bench_recorded(cap: float) -> dict[str, Any]:
 # ---- scenario: JSONL in 64 KiB chunks --------------------------------------------------------
 
 
-def bench_jsonl(size: int) -> dict[str, Any]:
-    data = jsonl_text(size)
+def jsonl_chunk_runners(data: bytes) -> dict[str, Callable[[], int]]:
+    """JSONL ``data`` (one record per line, each line ended) read in 64 KiB chunks: partialjson,
+    the split-and-loads limits and ijson, each returning the number of records."""
     chunks = [data[k : k + 65536] for k in range(0, len(data), 65536)]
-    n = data.count(b"\n")
 
     def ours() -> int:
         p = JSONLParser()
@@ -369,10 +371,29 @@ def bench_jsonl(size: int) -> dict[str, Any]:
 
         return run
 
-    limit = split_and(orjson.loads)  # the limit (not exact: big integers become floats)
-    exact = split_and(json.loads)  # exact, like partialjson
+    runners: dict[str, Callable[[], int]] = {"partialjson": ours}
+    if not ONLY_OURS:  # (the child run measures partialjson's rows only)
+        runners["split + orjson.loads (limit; big ints become floats)"] = split_and(orjson.loads)
+        runners["split + json.loads (exact)"] = split_and(json.loads)
+        try:
+            import ijson
 
-    assert ours() == limit() == exact() == n
+            def run_ijson() -> int:
+                return sum(1 for _ in ijson.items(_Reader(chunks), "", multiple_values=True))
+
+            runners[f"ijson items multiple_values ({ijson.backend})"] = run_ijson
+        except ImportError:
+            pass
+    return runners
+
+
+def bench_jsonl(size: int, files: list[str] | None = None) -> dict[str, Any]:
+    """The generated JSONL of ``size`` bytes (64 KiB chunks, and 4-byte deltas), and the corpus
+    files named in ``files`` (all when None) in 64 KiB chunks."""
+    data = jsonl_text(size)
+    n = data.count(b"\n")
+    runners = jsonl_chunk_runners(data)
+    assert all(run() == n for run in runners.values())
 
     # The same records in ~4-character deltas (1 MB of them): records as their lines complete.
     small = data[: data.rfind(b"\n", 0, 1_000_000) + 1]
@@ -401,53 +422,43 @@ def bench_jsonl(size: int) -> dict[str, Any]:
         return count
 
     assert ours_deltas() == limit_deltas() == small_n
-    if ONLY_OURS:
-        return {"times": {"partialjson": best_time(ours, 1.0)}, "deltas": {"times": {"partialjson": best_time(ours_deltas, 1.0)}}}
-    delta_times: dict[str, Any] = {
-        "partialjson": best_time(ours_deltas, 1.0),
-        "buffer + split + orjson.loads (limit; big ints become floats)": best_time(limit_deltas, 1.0),
-    }
-    try:
-        import ijson
+    delta_times: dict[str, Any] = {"partialjson": best_time(ours_deltas, 1.0)}
+    if not ONLY_OURS:
+        delta_times["buffer + split + orjson.loads (limit; big ints become floats)"] = best_time(limit_deltas, 1.0)
+        try:
+            import ijson
 
-        be = ijson.get_backend("yajl2_c")
+            be = ijson.get_backend("yajl2_c")
 
-        def ijson_deltas() -> int:
-            items: list[Any] = []
-            coro = be.items_coro(Sink(items), "", multiple_values=True, use_float=True)
-            for d in ds:
-                coro.send(d)
-            coro.close()
-            return len(items)
+            def ijson_deltas() -> int:
+                items: list[Any] = []
+                coro = be.items_coro(Sink(items), "", multiple_values=True, use_float=True)
+                for d in ds:
+                    coro.send(d)
+                coro.close()
+                return len(items)
 
-        assert ijson_deltas() == small_n
-        delta_times["ijson items_coro multiple_values (yajl2_c)"] = best_time(ijson_deltas, 1.0)
-    except ImportError:
-        pass
-    times = {
-        "partialjson": best_time(ours, 1.0),
-        "split + orjson.loads (limit; big ints become floats)": best_time(limit, 1.0),
-        "split + json.loads (exact)": best_time(exact, 1.0),
-    }
-    peers: dict[str, Callable[[], Any]] = {}
-    try:
-        import ijson
-
-        def run_ijson() -> int:
-            return sum(1 for _ in ijson.items(_Reader(chunks), "", multiple_values=True))
-
-        peers[f"ijson items multiple_values ({ijson.backend})"] = run_ijson
-    except ImportError:
-        pass
-    for name, fn in peers.items():
-        assert fn() == n
-        times[name] = best_time(fn, 1.0)
+            assert ijson_deltas() == small_n
+            delta_times["ijson items_coro multiple_values (yajl2_c)"] = best_time(ijson_deltas, 1.0)
+        except ImportError:
+            pass
+    corpus = []
+    for path in sorted(JSONL_CORPUS.glob("*.*json*")):
+        if files is not None and path.name not in files:
+            continue
+        real = path.read_bytes()
+        count = real.count(b"\n")
+        found = jsonl_chunk_runners(real)
+        assert all(run() == count for run in found.values())
+        times = {name: best_time(run) for name, run in found.items()}
+        corpus.append({"name": path.name, "size": len(real), "records": count, "times": times})
     return {
         "size": len(data),
         "records": n,
         "chunk": 65536,
-        "times": times,
+        "times": {name: best_time(run, 1.0) for name, run in runners.items()},
         "deltas": {"size": len(small), "records": small_n, "count": len(ds), "times": delta_times},
+        "corpus": corpus,
     }
 
 
@@ -638,6 +649,14 @@ def report(results: dict[str, Any]) -> str:
         "A ratio above 1× means partialjson is faster; the orjson limit is not exact "
         "(integers beyond 64 bits become floats), partialjson is."
     )
+    if j.get("corpus"):
+        names = list(j["corpus"][0]["times"])
+        out += ["", "Real NDJSON files (`../shared/corpus/jsonl/`), the same way (time, and time ÷ partialjson's):", ""]
+        out += ["| file | size | records | " + " | ".join(names) + " |", "|---" * (3 + len(names)) + "|"]
+        for f in j["corpus"]:
+            ours_f = f["times"]["partialjson"]
+            cells = [f"{fmt_time(f['times'][name])} ({f['times'][name] / ours_f:.2f}×)" for name in names]
+            out.append(f"| {f['name']} | {f['size'] / 1e6:.2f} MB | {f['records']:,} | " + " | ".join(cells) + " |")
     if "deltas" in j:
         d = j["deltas"]
         out += ["", f"The same records, {d['size']:,} bytes ({d['records']:,} records) in {d['count']:,} deltas of 4 bytes:", ""]
@@ -687,6 +706,7 @@ def pure_engine_results(args: argparse.Namespace) -> dict[str, Any]:
         cmd = [sys.executable, "-m", "benchmarks", "--only-partialjson", "--no-memory", "--out", str(out)]
         cmd += ["--sizes", *map(str, args.sizes), "--jsonl-size", str(args.jsonl_size)]
         cmd += ["--standard", *args.standard] if args.standard is not None else []
+        cmd += ["--jsonl-files", *args.jsonl_files] if args.jsonl_files is not None else []
         env = {**os.environ, "PARTIALJSON_ENGINE": "python"}
         subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
         return dict(json.loads(out.read_text()))
@@ -728,6 +748,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readme", action="store_true", help="write the tables into README.md")
     ap.add_argument("--no-memory", dest="memory", action="store_false", help="skip the memory scenario")
     ap.add_argument("--standard", nargs="*", metavar="NAME", help="only these standard documents (none: skip)")
+    ap.add_argument("--jsonl-files", nargs="*", metavar="NAME", help="only these JSONL corpus files (none: skip)")
     ap.add_argument("--only-partialjson", action="store_true", help=argparse.SUPPRESS)  # the child run
     args = ap.parse_args(argv)
     global ONLY_OURS
@@ -737,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.machine()}, {platform.system()}",
         "engine": partialjson.ENGINE,
         "partial": bench_partial(args.sizes, args.cap),
-        "jsonl": bench_jsonl(args.jsonl_size),
+        "jsonl": bench_jsonl(args.jsonl_size, args.jsonl_files),
         "events": bench_events([s for s in args.sizes if s <= 100_000]),
         "recorded": bench_recorded(args.cap),
         "validation": bench_validation([s for s in args.sizes if s <= 100_000], args.cap),

@@ -42,11 +42,15 @@ def test_benchmark_harness_runs(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         args = ["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--no-memory"]
-        assert bench_main([*args, "--standard", "repeat.json", "--out", str(out)]) == 0
+        args += ["--standard", "repeat.json", "--jsonl-files", "amazon_cellphones.ndjson"]
+        assert bench_main([*args, "--out", str(out)]) == 0
     results = json.loads(out.read_text())
     assert results["engine"] == partialjson.ENGINE
     assert results["partial"][0]["times"]["partialjson"] > 0
     assert results["jsonl"]["records"] > 0
+    [ndjson] = results["jsonl"]["corpus"]
+    assert ndjson["name"] == "amazon_cellphones.ndjson" and ndjson["records"] == 793
+    assert ndjson["times"]["partialjson"] > 0 and ndjson["times"]["split + json.loads (exact)"] > 0
     assert results["events"][0]["times"]["partialjson (str deltas)"] > 0
     assert not results["events"][0].get("differs")
     [doc] = results["standard"]
