@@ -34,12 +34,11 @@ from .errors import IncompleteJSONError, LimitExceededError, ParseError
 from .scan import (
     DIGITS,
     ESCAPES,
+    HEX,
     LITERALS,
     NUMBER_CHARS,
     WS,
     describe,
-    escape_prefix,
-    hex4,
     is_number,
     number_chars,
     plain_run,
@@ -166,6 +165,7 @@ def engine(
     scan_num = scan_number
     numchars = NUMBER_CHARS
     digits = DIGITS
+    hexdigits = HEX
     ws_run = skip_ws
     numch = number_chars
     esc_map = ESCAPES
@@ -333,26 +333,26 @@ def engine(
                         ec = buf[j + 1 : j + 2]
                         if ec == "u":
                             h = buf[j + 2 : j + 6]
-                            if hex4(h):
+                            if len(h) == 4 and not h.strip(hexdigits):
                                 cp = int(h, 16)
                                 if 0xD800 <= cp <= 0xDBFF:
                                     # A high surrogate: combine with a following low one,
                                     # as json.loads does; else it stays a lone surrogate.
                                     rest = buf[j + 6 : j + 12]
                                     if len(rest) == 6:
-                                        if rest[:2] == "\\u" and hex4(rest[2:]):
+                                        if rest[:2] == "\\u" and not rest[2:].strip(hexdigits):
                                             lo = int(rest[2:], 16)
                                             if 0xDC00 <= lo <= 0xDFFF:
                                                 acc += chr(0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00))
                                                 i = j + 12
                                                 continue
-                                    elif not rest or escape_prefix(rest):
+                                    elif rest in ("", "\\") or (rest[:2] == "\\u" and not rest[2:].strip(hexdigits)):
                                         carry = buf[j:]  # wait for the possible pair
                                         i = n
                                         break
                                 acc += chr(cp)
                                 i = j + 6
-                            elif len(h) < 4 and escape_prefix(buf[j:]):
+                            elif len(h) < 4 and not h.strip(hexdigits):  # cut: its rest may follow
                                 carry = buf[j:]
                                 i = n
                                 break
