@@ -374,7 +374,8 @@ class Tree(BaseModel):
 @pytest.mark.parametrize(
     ("tp", "text", "paths"),
     [
-        (list[Item], '[{"SKU": "a", "qty": 1}, {"sku": "b", "qty": 2}]', [(0, "SKU"), (0, "qty"), (0,), (1, "sku"), (1, "qty"), (1,), ()]),
+        # ("sku", the field's name besides its alias "SKU", is validated with its object)
+        (list[Item], '[{"SKU": "a", "qty": 1}, {"sku": "b", "qty": 2}]', [(0, "SKU"), (0, "qty"), (0,), (1, "qty"), (1,), ()]),
         (dict[str, Item], '{"x": {"SKU": "a", "qty": 1}}', [("x", "SKU"), ("x", "qty"), ("x",), ()]),
         (TD, '{"name": "a", "n": 1}', [("name",), ("n",), ()]),
         (DC, '{"name": "a", "n": 1}', [("name",), ("n",), ()]),
@@ -500,3 +501,39 @@ def test_composed_validation_equals_pydantic(case: tuple[str, dict[str, Any]], s
 
     name, doc = case
     check_model(json.dumps(doc).encode(), Top if name == "top" else StrictTop, seed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"n": " bolt ", "name": "far too long for eight"}',
+        '{"name": "far too long for eight", "n": " bolt "}',
+        '{"name": "nut"}',
+        '{"name": "far too long for eight"}',
+    ],
+)
+def test_field_given_by_alias_and_by_name(text: str) -> None:
+    """Given both, pydantic takes the alias's value wherever it stands (populate_by_name), so the
+    value under the name must not fail early; alone, the name's value is validated at close."""
+    from pydantic import ConfigDict, Field
+
+    class Part(BaseModel):
+        model_config = ConfigDict(populate_by_name=True)
+        name: str = Field(alias="n", max_length=8)
+
+    expected: Any
+    try:
+        expected = Part.model_validate_json(text)
+    except ValidationError as e:
+        expected = [(d["type"], d["loc"]) for d in e.errors()]
+    p = ModelParser(Part)
+    pieces = [text[k : k + 3] for k in range(0, len(text), 3)]
+    for piece in pieces[:-1]:
+        p.feed(piece)  # never raises: nothing can be judged before the object closes
+    if isinstance(expected, list):
+        with pytest.raises(StreamValidationError) as err:
+            p.feed(pieces[-1])  # the object closes: judged now
+        assert [(d["type"], d["loc"]) for d in err.value.errors()] == expected
+    else:
+        p.feed(pieces[-1])
+        assert p.close() == expected

@@ -13,15 +13,18 @@ generator locals because attribute access per token would cost more than the tok
   ``carry`` -- at most 11 characters of a cut token that cannot be scanned yet (a literal such as
   ``tr``, an escape such as ``\\u00`` or a high surrogate waiting for its pair).
 
-Cost argument (why the whole stream is O(n)): every character is matched by a compiled pattern
-or a C string method exactly once, except ``carry`` (bounded by 11 characters) which is scanned
+Cost argument (why the whole stream is O(n)): every character is read by a compiled pattern or
+a C string method a bounded number of times (at most three: ``isprintable``, then ``find`` for
+the quote and for a backslash), except ``carry`` (bounded by 11 characters) which is scanned
 again with the next fragment. Completed text is never kept: the consumed part of each fragment
 is dropped when the fragment is done, so no buffer grows with the document. An open string grows
 by :func:`grow`, which takes it out of its slot so that CPython can extend it in place instead of
 copying it (the copy would make long strings quadratic).
 
 The lexical patterns and conversions come from :mod:`partialjson.scan`; bytes are decoded by
-:mod:`partialjson.decode` before they get here.
+:mod:`partialjson.decode` before they get here. Installs compile this module with mypyc when they
+can (``setup.py``; :mod:`partialjson._engine` chooses): it is typed throughout so that the
+compiled engine runs the same code with native operations.
 """
 
 from __future__ import annotations

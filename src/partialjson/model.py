@@ -231,7 +231,7 @@ class ModelParser(Generic[T]):
                     self._open = (parent, key, node.max_chars, (*ploc, key))
                 return
             if value is KEY_DONE:  # a key is complete: an unknown one fails at once under "forbid"
-                if node is None and parent_node.forbid_extra and parent_node.fields is not None:
+                if node is None and parent_node.forbid_extra and parent_node.fields is not None and key not in parent_node.shadowed:
                     self._fail("extra_forbidden", ploc, None, at=(key,))
                 return
             where = (*path, key)
@@ -269,7 +269,7 @@ class ModelParser(Generic[T]):
                 continue
             child = variant.child(k)
             if child is None:
-                if variant.forbid_extra and variant.fields is not None:
+                if variant.forbid_extra and variant.fields is not None and k not in variant.shadowed:
                     self._fail("extra_forbidden", loc, v, at=(k,))
                 continue
             if not self._check(child, v, (*path, k), (*loc, k)):
@@ -305,7 +305,7 @@ class ModelParser(Generic[T]):
                 for k, v in value.items():
                     part = done.get((*where, k), _UNVALIDATED)
                     if part is _UNVALIDATED:
-                        if node.fields is None or k in node.fields:
+                        if node.fields is None or k in node.fields or k in node.shadowed:
                             parts = None  # a part that was not validated alone
                             break
                         part = v  # an unknown key: as received (extra)
@@ -399,11 +399,15 @@ class ModelParser(Generic[T]):
             return raw
         if isinstance(raw, dict):
             if node.fields is not None:
+                fields, shadowed = node.fields, node.shadowed
                 members = {
-                    node.names[k]: self._build(node.fields[k], v, (*path, k))
+                    node.names[k]: self._build(fields[k], v, (*path, k))
                     for k, v in raw.items()
-                    if k in node.fields
+                    if k in fields
                 }
+                for k, alias in shadowed.items():  # a name whose alias is absent (so far)
+                    if k in raw and alias not in raw:
+                        members[node.names[k]] = self._build(fields[alias], raw[k], (*path, k))
                 if node.model is None:
                     return members
                 try:

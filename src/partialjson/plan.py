@@ -57,6 +57,7 @@ class Node:
         "model",
         "names",
         "schema",
+        "shadowed",
         "shell_schema",
         "standalone",
         "trivial",
@@ -73,6 +74,10 @@ class Node:
         self.fields: dict[str, Node] | None = None
         self.names: dict[str, str] = {}  # JSON key -> attribute name
         self.forbid_extra = False  # extra="forbid": an unknown key fails at once
+        #: a field's name accepted besides its alias (populate_by_name): name -> alias. Given
+        #: both, pydantic takes the alias's value wherever it stands, so the name's value can
+        #: only be judged when the object closes: it is validated with the object.
+        self.shadowed: dict[str, str] = {}
         self.items: Node | None = None  # list items, dict values
         self.max_items: int | None = None  # a list's max_length: longer fails before it closes
         self.max_chars: int | None = None  # a string's max_length: longer fails while it is open
@@ -122,6 +127,7 @@ class Node:
     def adopt(self, inner: Node) -> None:
         """Take the structure (members, items) of the schema this one wraps."""
         self.fields, self.names, self.forbid_extra = inner.fields, inner.names, inner.forbid_extra
+        self.shadowed = inner.shadowed
         self.items, self.model, self.max_items = inner.items, inner.model, inner.max_items
         self.max_chars = inner.max_chars
 
@@ -281,6 +287,7 @@ class _Compiler:
         by_name = config.get("validate_by_name", False) or config.get("populate_by_name", False)
         members: dict[str, Node] = {}
         names: dict[str, str] = {}
+        shadowed: dict[str, str] = {}
         for name, field in fields:
             alias = field.get("validation_alias")
             if alias is not None and not isinstance(alias, str):
@@ -294,7 +301,10 @@ class _Compiler:
             for k in keys:
                 members[k] = child
                 names[k] = name
-        node.fields, node.names = members, names
+            if len(keys) == 2 and alias != name:
+                del members[name]
+                shadowed[name] = alias
+        node.fields, node.names, node.shadowed = members, names, shadowed
         node.forbid_extra = (extra or config.get("extra_fields_behavior")) == "forbid"
 
 
