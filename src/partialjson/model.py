@@ -153,6 +153,9 @@ class ModelParser(Generic[T]):
         self.failed: StreamValidationError | None = None
         self.done: dict[Path, Any] = {}
         self.consumed = 0
+        #: a string or key holds a lone surrogate (``"\\ud800"``): JSON that json.loads reads but
+        #: pydantic's parser rejects as a whole, so close() validates the text itself
+        self._lone_surrogate = False
 
     # ---- feeding ------------------------------------------------------------------------
 
@@ -184,7 +187,7 @@ class ModelParser(Generic[T]):
         except IncompleteJSONError as e:
             e.partial = self.partial
             raise
-        if self.failed is None and () in self.done:
+        if self.failed is None and () in self.done and not self._lone_surrogate:
             result: T = self.done[()]  # validated as it closed: part by part, then as a whole
             return result
         if all(piece.__class__ is str for piece in self._pieces):
@@ -205,6 +208,12 @@ class ModelParser(Generic[T]):
         """The engine's report of a closed value: validate it, once, if its position allows."""
         if self._error is not None or self.failed is not None:
             return  # after a failure nothing more is validated (close() reports everything)
+        text = key if value is KEY_DONE else value
+        if text.__class__ is str and not text.isascii() and not self._lone_surrogate:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # (our decoder pairs surrogates: one left is alone)
+                self._lone_surrogate = True
         if parent is None:
             if value is STR_OPEN or value is KEY_DONE:
                 return  # a top-level string: its length limit is checked when it closes
