@@ -386,17 +386,7 @@ def engine(
                                 nl,
                                 lstart,
                             )
-                    if not acc:
-                        size = 0
-                    elif native:
-                        size = grow(sc, sk, acc)
-                    else:  # grow(), inline
-                        text = sc[sk]
-                        sc[sk] = ""
-                        text += acc
-                        sc[sk] = text
-                        size = len(text)
-                    if size > max_string:
+                    if acc and grow(sc, sk, acc) > max_string:
                         raise located(
                             LimitExceededError,
                             f"string longer than max_string={max_string}",
