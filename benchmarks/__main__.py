@@ -297,9 +297,7 @@ def bench_standard(names: list[str] | None, cap: float) -> list[dict[str, Any]]:
             row["times"][name] = t
             if differs:
                 row["differs"].append(name)
-        for name, fn in runners(text, ds).items():
-            if ONLY_OURS and not name.startswith("partialjson"):
-                continue
+        for name, fn in runners(text, ds, peers=not ONLY_OURS).items():
             if fn() != expected:
                 row["differs"].append(name)
             row["events"][name] = best_time(fn, max_runs=5)
@@ -485,9 +483,7 @@ def bench_events(sizes: list[int]) -> list[dict[str, Any]]:
         ds = deltas(text)
         expected = json.loads(text)
         row: dict[str, Any] = {"size": len(text), "deltas": len(ds), "times": {}}
-        for name, fn in runners(text, ds).items():
-            if ONLY_OURS and not name.startswith("partialjson"):
-                continue
+        for name, fn in runners(text, ds, peers=not ONLY_OURS).items():
             if fn() != expected:
                 row.setdefault("differs", []).append(name)
             row["times"][name] = best_time(fn)

@@ -36,15 +36,18 @@ def feed_all(ds: list[Any]) -> Any:
     return p.close()
 
 
-def runners(text: str, ds: list[str]) -> dict[str, Callable[[], Any]]:
+def runners(text: str, ds: list[str], peers: bool = True) -> dict[str, Callable[[], Any]]:
+    """partialjson's runs on ``ds`` and, with ``peers``, the peers' and the floor's."""
     bds = [d.encode() for d in ds]
     whole = text.encode()
     out: dict[str, Callable[[], Any]] = {
         "partialjson (str deltas)": lambda: feed_all(ds),
         "partialjson (bytes deltas)": lambda: feed_all(bds),
-        "orjson.loads once (the floor)": lambda: orjson.loads(whole),
-        "json.loads once": lambda: json.loads(text),
     }
+    if not peers:
+        return out
+    out["orjson.loads once (the floor)"] = lambda: orjson.loads(whole)
+    out["json.loads once"] = lambda: json.loads(text)
     try:
         import ijson
 

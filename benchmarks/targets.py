@@ -32,23 +32,23 @@ def _by_name(times: dict[str, Any], prefix: str) -> float | None:
 Target = tuple[str, Callable[[dict[str, Any], str], float | None], Callable[[float], bool]]
 
 
+def _vs_fastest_peer(rows: list[dict[str, Any]], sfx: str) -> float | None:
+    """The worst ratio, over ``rows``, of the fastest peer's time to partialjson's."""
+    if not rows:
+        return None
+    return min(min(_peers(row["times"])) / _t(row["times"]["partialjson" + sfx]) for row in rows)
+
+
 def _s1_small(r: dict[str, Any], sfx: str) -> float | None:
-    row = r["partial"][0]
-    return min(_peers(row["times"])) / _t(row["times"]["partialjson" + sfx])
+    return _vs_fastest_peer(r["partial"][:1], sfx)
 
 
 def _s1_large(r: dict[str, Any], sfx: str) -> float | None:
-    rows = [row for row in r["partial"] if row["size"] >= 9_000]
-    if not rows:
-        return None
-    return min(min(_peers(row["times"])) / _t(row["times"]["partialjson" + sfx]) for row in rows)
+    return _vs_fastest_peer([row for row in r["partial"] if row["size"] >= 9_000], sfx)
 
 
 def _s1_standard(r: dict[str, Any], sfx: str) -> float | None:
-    rows = [row for row in r.get("standard", []) if row["size"] >= 9_000]
-    if not rows:
-        return None
-    return min(min(_peers(row["times"])) / _t(row["times"]["partialjson" + sfx]) for row in rows)
+    return _vs_fastest_peer([row for row in r.get("standard", []) if row["size"] >= 9_000], sfx)
 
 
 def _s1_linear(r: dict[str, Any], sfx: str) -> float | None:
