@@ -240,7 +240,7 @@ class ModelParser(Generic[T]):
                     self._open = (parent, key, node.max_chars, (*ploc, key))
                 return
             if value is KEY_DONE:  # a key is complete: an unknown one fails at once under "forbid"
-                if node is None and parent_node.forbid_extra and parent_node.fields is not None and key not in parent_node.shadowed:
+                if parent_node.forbids(key):
                     self._fail("extra_forbidden", ploc, None, at=(key,))
                 return
             where = (*path, key)
@@ -278,7 +278,7 @@ class ModelParser(Generic[T]):
                 continue
             child = variant.child(k)
             if child is None:
-                if variant.forbid_extra and variant.fields is not None and k not in variant.shadowed:
+                if variant.forbids(k):
                     self._fail("extra_forbidden", loc, v, at=(k,))
                 continue
             if not self._check(child, v, (*path, k), (*loc, k)):

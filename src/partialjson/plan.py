@@ -124,6 +124,15 @@ class Node:
             return self.fields.get(key)  # type: ignore[arg-type]
         return self.items
 
+    def forbids(self, key: str) -> bool:
+        """Whether ``key`` is unknown here under ``extra="forbid"`` (it fails as it completes)."""
+        return (
+            self.forbid_extra
+            and self.fields is not None
+            and key not in self.fields
+            and key not in self.shadowed
+        )
+
     def adopt(self, inner: Node) -> None:
         """Take the structure (members, items) of the schema this one wraps."""
         self.fields, self.names, self.forbid_extra = inner.fields, inner.names, inner.forbid_extra
