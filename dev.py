@@ -6,9 +6,9 @@
     python3 dev.py bench   # benchmarks against the peers (installs the `bench` extra)
 
 Each command first makes ``.venv`` (once) and installs the project into it with the extras it
-needs. The install compiles the engine with mypyc when it can (see ``setup.py``); it is repeated
-when ``pyproject.toml``, ``setup.py`` or a compiled module changes, so the compiled engine never
-lags behind its source.
+needs. The install compiles the engine's C accelerator when it can (see ``setup.py``); it is
+repeated when ``pyproject.toml``, ``setup.py`` or the C source changes, so the compiled engine
+never lags behind its source.
 
 ``test`` runs pytest twice: on the compiled engine, then on the pure-Python engine
 (``PARTIALJSON_ENGINE=python``), so both pass the same suite. Under CI (``CI`` set) a missing
@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-#: What setup.py compiles: a change to any of these (or to what they import) means recompiling.
-COMPILED = [f"src/partialjson/{m}.py" for m in ("build", "scan", "decode", "errors")]
+#: What setup.py compiles: a change to it means recompiling.
+COMPILED = ["src/partialjson/_cengine.c"]
 
 
 def ensure(extras: str) -> None:

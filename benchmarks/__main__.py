@@ -622,7 +622,7 @@ def report(results: dict[str, Any]) -> str:
     out = [f"Measured on {results['machine']} (2 cores, shared VM)."]
     if results.get("engine") == "compiled":
         out.append(
-            "Rows named partialjson run the compiled engine (mypyc build of the same source); rows "
+            "Rows named partialjson run the compiled engine (the C engine, `_cengine.c`); rows "
             f"marked{PURE} run the pure-Python engine, in a child process on the same inputs."
         )
     from benchmarks.targets import table as targets_table

@@ -16,8 +16,8 @@ def pytest_report_header() -> list[str]:
 def pytest_sessionstart(session: pytest.Session) -> None:
     from partialjson import _engine
 
-    if _engine.STALE:  # it would test old code: build.py was edited after the last install
-        pytest.exit("the compiled engine is older than build.py: reinstall (python3 dev.py test)", 2)
+    if _engine.STALE:  # it would test old code: _cengine.c was edited after the last install
+        pytest.exit("the compiled engine is older than _cengine.c: reinstall (python3 dev.py test)", 2)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,4 +1,4 @@
-"""Engine selection: the compiled engine (mypyc build of build.py) and its pure-Python source.
+"""Engine selection: the compiled engine (``_cengine.c``) and the pure-Python one (``build.py``).
 
 The whole suite runs once per engine (``python3 dev.py test``); these tests check that the
 choice is real and explicit, so that a pass meant for one engine cannot silently test the other.
@@ -16,16 +16,17 @@ import pytest
 
 import partialjson
 import partialjson.build
+import partialjson.parser
 
 PACKAGE = Path(partialjson.__file__).parent
-EXTENSION_BUILT = any((PACKAGE / f"build{suffix}").exists() for suffix in EXTENSION_SUFFIXES)
+EXTENSION_BUILT = any((PACKAGE / f"_cengine{suffix}").exists() for suffix in EXTENSION_SUFFIXES)
 ENGINES = ["python", "compiled"] if EXTENSION_BUILT else ["python"]
 
 
 def probe(engine: str) -> subprocess.CompletedProcess[str]:
     code = (
         "import partialjson, partialjson.build as b, partialjson.parser as p; "
-        "print(partialjson.ENGINE, b.__file__.endswith('.py'), p.engine is b.engine, "
+        "print(partialjson.ENGINE, b.engine is b.python_engine, p.engine is b.engine, "
         "partialjson.parse_partial('{\"a\": [1, \"x')) "
     )
     env = {**os.environ, "PARTIALJSON_ENGINE": engine}
@@ -40,11 +41,15 @@ def test_this_process_runs_the_engine_it_was_asked_for() -> None:
         assert ("compiled" if EXTENSION_BUILT else "python") == partialjson.ENGINE
     else:
         assert asked == partialjson.ENGINE
-    assert partialjson.build.__file__ is not None
-    assert partialjson.build.__file__.endswith(".py") == (partialjson.ENGINE == "python")
+    build = partialjson.build
+    assert partialjson.parser.engine is build.engine
+    assert (build.engine is build.python_engine) == (partialjson.ENGINE == "python")
+    if partialjson.ENGINE == "compiled":
+        assert type(build.engine).__name__ == "builtin_function_or_method"
+        assert build.engine.__module__ == "partialjson._cengine"
 
 
-def test_python_engine_loads_the_source_even_beside_the_extension() -> None:
+def test_python_engine_is_kept_even_beside_the_extension() -> None:
     out = probe("python")
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["python", "True", "True", "{'a':", "[1,", "'x']}"]
@@ -86,12 +91,12 @@ def test_an_extension_older_than_its_source_is_stale(tmp_path: Path) -> None:
 
     from partialjson import _engine
 
-    source = os.path.getmtime(PACKAGE / "build.py")
-    fake = ModuleType("partialjson.build")
-    fake.__file__ = str(tmp_path / "build.so")
-    (tmp_path / "build.so").write_bytes(b"")
+    source = os.path.getmtime(PACKAGE / "_cengine.c")
+    fake = ModuleType("partialjson._cengine")
+    fake.__file__ = str(tmp_path / "_cengine.so")
+    (tmp_path / "_cengine.so").write_bytes(b"")
     os.utime(fake.__file__, (source - 60, source - 60))
-    assert _engine._stale(fake)  # build.py edited after the build: tests would run old code
+    assert _engine._stale(fake)  # _cengine.c edited after the build: tests would run old code
     os.utime(fake.__file__, (source - 1, source - 1))
     assert not _engine._stale(fake)  # unpacked together (an install), within the tolerance
     assert not _engine.STALE

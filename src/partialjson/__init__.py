@@ -5,8 +5,9 @@ Layers, each a module (lower layers never import higher ones)::
     decode -> scan -> build -> parser (Parser) -> jsonl (JSONLParser), model (ModelParser, with
     plan: what pydantic can validate where) -> stream (iter helpers)
 
-``build`` is the hot loop; installs compile it with mypyc when they can, and ``ENGINE`` tells
-which one runs ("compiled" or "python"; ``PARTIALJSON_ENGINE`` chooses, see ``_engine``).
+``build`` is the hot loop; installs also compile its C twin (``_cengine.c``) when they can, and
+``ENGINE`` tells which one runs ("compiled" or "python"; ``PARTIALJSON_ENGINE`` chooses, see
+``_engine``).
 """
 
 from __future__ import annotations

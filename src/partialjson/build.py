@@ -14,17 +14,21 @@ generator locals because attribute access per token would cost more than the tok
   ``tr``, an escape such as ``\\u00`` or a high surrogate waiting for its pair).
 
 Cost argument (why the whole stream is O(n)): every character is read by a compiled pattern or
-a C string method a bounded number of times (at most three: ``isprintable``, then ``find`` for
-the quote and for a backslash), except ``carry`` (bounded by 11 characters) which is scanned
-again with the next fragment. Completed text is never kept: the consumed part of each fragment
+a C string method a bounded number of times (at most twice: ``isprintable`` on the fast path,
+then a pattern), except ``carry`` (bounded by 11 characters) which is scanned again with the
+next fragment. Completed text is never kept: the consumed part of each fragment
 is dropped when the fragment is done, so no buffer grows with the document. An open string grows
 by :func:`grow`, which takes it out of its slot so that CPython can extend it in place instead of
 copying it (the copy would make long strings quadratic).
 
 The lexical patterns and conversions come from :mod:`partialjson.scan`; bytes are decoded by
-:mod:`partialjson.decode` before they get here. Installs compile this module with mypyc when they
-can (``setup.py``; :mod:`partialjson._engine` chooses): it is typed throughout so that the
-compiled engine runs the same code with native operations.
+:mod:`partialjson.decode` before they get here.
+
+:func:`python_engine` is the reference and the always-available engine. ``_cengine.c`` is the
+same state machine in C, branch for branch; installs compile it when they can, and
+:mod:`partialjson._engine` makes it :data:`engine` (the one the parsers use). The C engine takes
+its rare paths from here: :func:`located`, :func:`describe`, :func:`_expected`, :func:`_inside`,
+the sentinels and the error classes.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from .scan import (
 )
 from .scan import key_colon as key_colon_re
 
-__all__ = ["CLOSE", "DEFAULT_LIMITS", "KEY_DONE", "STR_OPEN", "engine"]
+__all__ = ["CLOSE", "DEFAULT_LIMITS", "KEY_DONE", "STR_OPEN", "engine", "python_engine"]
 
 # The explicit states. Strings come first so that ``state < VALUE`` means "inside a string".
 STR: Final = 0  # inside a string that is a value
@@ -110,12 +114,11 @@ def grow(slot: Any, key: Any, piece: str) -> int:
     """Append ``piece`` to the string at ``slot[key]``; return the string's new length.
 
     The string is taken out of its slot first, so the only reference left is this function's
-    local and CPython extends it in place (amortised O(len(piece))). Every append to an open
-    string goes through here: a reference held anywhere else (a generator local is one, and in
-    the compiled engine every generator local lives in an object) would force a full copy per
-    append, quadratic for a long string.
+    local and CPython extends it in place (amortised O(len(piece))). Appends to an open string
+    go through here (the fragment-in-a-string fast path inlines it): a reference held anywhere
+    else would force a full copy per append, quadratic for a long string.
     """
-    text: str = slot[key]  # (typed: compiled, str += is the in-place append; Any += copies)
+    text: str = slot[key]
     slot[key] = ""
     text += piece
     slot[key] = text
@@ -138,7 +141,7 @@ def located(
     return cls(msg, pos + i, line, col, buf[max(0, i - 20) : i + 20])
 
 
-def engine(
+def python_engine(
     owner: ValueHolder,
     on_fail: Callable[[ParseError], None],
     multiple: bool = False,
@@ -174,15 +177,6 @@ def engine(
     esc_map = ESCAPES
     lits = LITERALS
     show = partial_strings
-    # Two costs differ between the compiled and the interpreted engine, and the code takes the
-    # cheaper way for each: compiled, str.find is far cheaper than a regex call (whose fixed cost
-    # dominates on short fragments), so plain strings are scanned with find wherever the fragment
-    # has no control character (``clean``, known on first need); interpreted, the regex is
-    # cheaper than the extra bytecode; the same holds for runs of whitespace and the rest of a
-    # cut number. And a function call costs the interpreter more than the append it wraps, so
-    # there the fast path inlines grow().
-    native = not __file__.endswith((".py", ".pyc"))
-    finds = -1 if native else 0
 
     stack: list[Any] = []  # parents of `top`; its length is the nesting depth
     keys: list[str] = []  # for each parent, the key under which its child was opened
@@ -253,18 +247,13 @@ def engine(
                 and msg.isprintable()
             ):
                 pos += len(msg)
-                if native:
-                    size = grow(sc, sk, msg)
-                else:  # grow(), inline
-                    text = sc[sk]
-                    sc[sk] = ""
-                    text += msg
-                    sc[sk] = text
-                    size = len(text)
+                text = sc[sk]  # grow(), inline (a call costs more than the append)
+                sc[sk] = ""
+                text += msg
+                sc[sk] = text
+                size = len(text)
                 if size > max_string:
-                    raise LimitExceededError(
-                        f"string longer than max_string={max_string}", pos, nl + 1, pos - lstart + 1
-                    )
+                    raise located(LimitExceededError, f"string longer than max_string={max_string}", msg, len(msg), pos - len(msg), nl, lstart)
                 res = ()
                 continue
             # Fast path: a number cut by the previous fragment goes on with digits only.
@@ -273,9 +262,7 @@ def engine(
                 nparts.append(msg)
                 nlen += len(msg)
                 if nlen > max_number:
-                    raise LimitExceededError(
-                        f"number longer than max_number={max_number}", pos, nl + 1, pos - lstart + 1
-                    )
+                    raise located(LimitExceededError, f"number longer than max_number={max_number}", msg, len(msg), pos - len(msg), nl, lstart)
                 res = ()
                 continue
 
@@ -286,32 +273,15 @@ def engine(
                 buf = msg
             n = len(buf)
             big = n > max_token  # only then can one token inside this fragment be too long
-            clean = finds
             i = 0
             while i < n:
                 if state < VALUE:
                     # ---- inside a string: decode up to the closing quote or the fragment end
                     val = state == STR
-                    # The text decoded from this fragment, appended to the slot at the end: kept
-                    # short (grow() takes it over past 4096 characters), since compiled, each
-                    # append to a generator local copies it.
-                    acc = ""
+                    acc = ""  # the text decoded from this fragment, appended to the slot at the end
                     fin = False
                     while True:
-                        if len(acc) > 4096:
-                            grow(sc, sk, acc)
-                            acc = ""
-                        if clean < 0:
-                            clean = buf.isprintable()
-                        if clean:  # no control character: the run ends at a quote or backslash
-                            j = buf.find('"', i)
-                            if j < 0:
-                                j = n
-                            k = buf.find("\\", i, j)
-                            if k >= 0:
-                                j = k
-                        else:
-                            j = plain(buf, i).end()
+                        j = plain(buf, i).end()
                         if j == n:
                             acc += buf[i:] if i else buf
                             i = n
@@ -413,12 +383,7 @@ def engine(
                             continue
                 elif state == NUM:
                     # ---- a number cut by the previous fragment boundary (i == 0 here)
-                    if native:  # (a few characters: a loop is cheaper than a regex call)
-                        k = i
-                        while k < n and buf[k] in numchars:
-                            k += 1
-                    else:
-                        k = numch(buf, i).end() if buf[i] in numchars else i
+                    k = numch(buf, i).end() if buf[i] in numchars else i
                     nparts.append(buf[i:k])
                     nlen += k - i
                     if nlen > max_number:
@@ -442,15 +407,7 @@ def engine(
                     if c in WS:
                         i += 1  # one space is the common case: no regex for it
                         if i < n and buf[i] in WS:
-                            if native:  # (as for numbers above; a long run goes on by regex)
-                                k = min(n, i + 8)
-                                i += 1
-                                while i < k and buf[i] in WS:
-                                    i += 1
-                                if i == k and i < n and buf[i] in WS:
-                                    i = ws_run(buf, i).end()
-                            else:
-                                i = ws_run(buf, i).end()
+                            i = ws_run(buf, i).end()
                         continue
                     if state == AFTER:
                         if c == ",":
@@ -472,21 +429,9 @@ def engine(
                         is_list = False
                     elif state <= FIRST_ITEM:  # ---- a value must start here
                         if c == '"':
-                            if clean < 0:
-                                clean = buf.isprintable()
-                            if clean:
-                                j = buf.find('"', i + 1)
-                                k = buf.find("\\", i + 1, n if j < 0 else j)
-                                if k >= 0 or j < 0:  # open: up to an escape or the fragment end
-                                    j = n if k < 0 else k
-                                    text = buf[i + 1 : j]
-                                else:
-                                    j += 1
-                                    text = buf[i + 1 : j - 1]
-                            else:
-                                m = sstart(buf, i)
-                                j = m.end()
-                                text = m.group(1)
+                            m = sstart(buf, i)
+                            j = m.end()
+                            text = m.group(1)
                             if j - i > 1 and buf[j - 1] == '"':  # the whole string is here
                                 v = text
                                 if big and j - i - 2 > max_string:
@@ -576,27 +521,13 @@ def engine(
                             raise located(ParseError, f"expected {_expected(state, is_list)}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
                     elif state == KEY or state == FIRST_KEY:
                         if c == '"':
-                            if clean < 0:
-                                clean = buf.isprintable()
-                            if clean:  # the whole key, if its closing quote is here
-                                j = buf.find('"', i + 1)
-                                if j >= 0 and buf.find("\\", i + 1, j) < 0:
-                                    text = buf[i + 1 : j]
-                                    j += 1
-                                    state = COLON  # (whitespace and ':' are read next)
-                                    if j < n and buf[j] == ":":
-                                        j += 1
-                                        state = VALUE
-                                else:
-                                    j = -1
+                            mk = key_colon(buf, i)  # the whole key, if its closing quote is here
+                            if mk is None:
+                                j = -1
                             else:
-                                mk = key_colon(buf, i)
-                                if mk is None:
-                                    j = -1
-                                else:
-                                    text = mk.group(1)
-                                    j = mk.end()
-                                    state = COLON if mk.lastindex == 1 else VALUE
+                                text = mk.group(1)
+                                j = mk.end()
+                                state = COLON if mk.lastindex == 1 else VALUE
                             if j >= 0:
                                 key = memo.setdefault(text, text)  # one string per distinct key, as json.loads
                                 if big and len(key) > max_string:
@@ -676,6 +607,11 @@ def engine(
             e.partial = owner.value
         on_fail(e)
         raise
+
+
+#: The engine the parsers use: :func:`python_engine`, or the C engine when
+#: :mod:`partialjson._engine` selects it.
+engine: Callable[..., Feed] = python_engine
 
 
 def _expected(state: int, is_list: bool) -> str:

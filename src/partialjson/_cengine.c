@@ -1,0 +1,1112 @@
+/* The engine of partialjson.build, in C: the same state machine, driven character by character.
+ *
+ * build.py is the reference and the always-available fallback; this file is its accelerator and
+ * follows it branch for branch (the states, the slot of an open string, the carry of a cut token,
+ * the order of the checks), so both pass the same test suite and give the same values, events and
+ * errors. What stays in Python is what is rare: error messages and their location (build.located,
+ * describe, _expected, _inside), the incremental UTF-8 decoder for cut sequences, and the
+ * sentinels; bind() takes them from the Python engine module once.
+ *
+ * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_close)
+ * returns an object that behaves as build.engine's generator: prime it with next(), then send()
+ * fragments; send(CLOSE) ends the input. After an exception it is dead (StopIteration), as a
+ * generator would be.
+ *
+ * Cost: each character is read once by the scan loop (a string's plain run, a number or a
+ * literal are read again only when a fragment boundary cut them: at most the carry's 11
+ * characters, or a cut number's pieces once when it completes). An open string grows in place
+ * (grow(): it is taken out of its slot so that it is the only reference).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+enum { STR, KSTR, VALUE, FIRST_ITEM, KEY, FIRST_KEY, COLON, AFTER, NUM, END };
+enum { SLOT_BOX, SLOT_OWNER, SLOT_LIST, SLOT_DICT };
+
+/* Bound from the Python engine module by bind(). */
+static PyObject *CLOSE, *KEY_DONE, *STR_OPEN, *located_fn, *describe_fn, *expected_fn, *inside_fn;
+static PyObject *ParseErrorT, *LimitT, *IncompleteT, *DecoderT, *END_EXPECTED;
+/* Interned names and constants. */
+static PyObject *s_value, *s_partial, *s_pending, *s_start, *s_decode, *s_finish, *s_msg, *s_good;
+static PyObject *EMPTY, *SPACE, *ESC[128];
+
+#define IS_WS(c) ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define IS_NUMCH(c) (IS_DIGIT(c) || (c) == '-' || (c) == '+' || (c) == '.' || (c) == 'e' || (c) == 'E')
+#define IS_HEX(c) (IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *owner, *on_fail, *on_close;
+    int multiple, show;
+    Py_ssize_t max_depth, max_string, max_number;
+    /* the open containers: stk[d] is the parent of the container opened under key kstk[d] */
+    PyObject **stk, **kstk;
+    Py_ssize_t depth, cap;
+    PyObject *memo;  /* keys seen: one string per distinct key, as json.loads */
+    PyObject *top;   /* innermost open container (NULL at top level) */
+    int is_list;
+    PyObject *key;   /* the member key waiting for its value */
+    int state;
+    int slot;        /* where the open string lives (SLOT_*): sc[sk], or box */
+    PyObject *box, *sc, *sk;
+    char *num;       /* an open number cut by fragment boundaries (ASCII) */
+    Py_ssize_t nlen, ncap;
+    PyObject *carry; /* a cut literal or escape (str), or NULL */
+    Py_ssize_t pos, nl, lstart;
+    PyObject *decoder;
+    int plain_utf8, closing, dead, primed;
+    Py_UCS4 *acc;    /* decoded text of the open string not yet appended to its slot */
+    Py_ssize_t alen, acap;
+} Engine;
+
+/* ---------------------------------------------------------------- helpers */
+
+static int acc_reserve(Engine *e, Py_ssize_t more) {
+    if (e->alen + more <= e->acap) return 0;
+    Py_ssize_t cap = (e->alen + more) * 2 + 64;
+    Py_UCS4 *p = PyMem_Realloc(e->acc, (size_t)cap * sizeof(Py_UCS4));
+    if (!p) { PyErr_NoMemory(); return -1; }
+    e->acc = p;
+    e->acap = cap;
+    return 0;
+}
+
+static int acc_run(Engine *e, int kind, const void *data, Py_ssize_t i, Py_ssize_t j) {
+    if (acc_reserve(e, j - i) < 0) return -1;
+    Py_UCS4 *p = e->acc + e->alen;
+    for (Py_ssize_t k = i; k < j; k++) *p++ = PyUnicode_READ(kind, data, k);
+    e->alen += j - i;
+    return 0;
+}
+
+static int acc_char(Engine *e, Py_UCS4 c) {
+    if (acc_reserve(e, 1) < 0) return -1;
+    e->acc[e->alen++] = c;
+    return 0;
+}
+
+/* The slot's text (a new reference). */
+static PyObject *slot_get(Engine *e) {
+    PyObject *t;
+    switch (e->slot) {
+    case SLOT_BOX: t = e->box; break;
+    case SLOT_OWNER: return PyObject_GetAttr(e->owner, s_value);
+    case SLOT_LIST: {
+        Py_ssize_t n = PyList_GET_SIZE(e->sc);
+        if (n == 0) { PyErr_SetString(PyExc_RuntimeError, "partial value changed under the parser"); return NULL; }
+        t = PyList_GET_ITEM(e->sc, n - 1);
+        break;
+    }
+    default:
+        t = PyDict_GetItemWithError(e->sc, e->sk);
+        if (!t) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "partial value changed under the parser");
+            return NULL;
+        }
+    }
+    Py_INCREF(t);
+    return t;
+}
+
+/* Put `t` in the slot (steals the reference). */
+static int slot_put(Engine *e, PyObject *t) {
+    int r = 0;
+    switch (e->slot) {
+    case SLOT_BOX: Py_XSETREF(e->box, t); return 0;
+    case SLOT_OWNER: r = PyObject_SetAttr(e->owner, s_value, t); break;
+    case SLOT_LIST: {
+        Py_ssize_t n = PyList_GET_SIZE(e->sc);
+        if (n == 0) { Py_DECREF(t); PyErr_SetString(PyExc_RuntimeError, "partial value changed under the parser"); return -1; }
+        PyObject *old = PyList_GET_ITEM(e->sc, n - 1);
+        PyList_SET_ITEM(e->sc, n - 1, t);
+        Py_XDECREF(old);
+        return 0;
+    }
+    default: r = PyDict_SetItem(e->sc, e->sk, t);
+    }
+    Py_DECREF(t);
+    return r;
+}
+
+/* Append `piece` to the open string in place (see build.grow); the new length, or -1. */
+static Py_ssize_t grow(Engine *e, PyObject *piece) {
+    PyObject *t = slot_get(e);
+    if (!t) return -1;
+    if (!PyUnicode_Check(t)) {
+        Py_DECREF(t);
+        PyErr_SetString(PyExc_RuntimeError, "partial value changed under the parser");
+        return -1;
+    }
+    /* leave the slot holding "" so that `t` is the only reference and extends in place */
+    Py_INCREF(EMPTY);
+    if (slot_put(e, EMPTY) < 0) { Py_DECREF(t); return -1; }
+    PyUnicode_Append(&t, piece);
+    if (!t) return -1;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(t);
+    if (slot_put(e, t) < 0) return -1;
+    return len;
+}
+
+/* The decoded text held in acc, appended to the slot; the new length (0 if nothing held). */
+static Py_ssize_t flush(Engine *e) {
+    if (e->alen == 0) return 0;
+    PyObject *piece = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, e->acc, e->alen);
+    e->alen = 0;
+    if (!piece) return -1;
+    Py_ssize_t r = grow(e, piece);
+    Py_DECREF(piece);
+    return r;
+}
+
+/* The longest RFC 8259 number at i (json.scanner's rule): its end, or -1 when none starts there. */
+static Py_ssize_t match_number(int kind, const void *data, Py_ssize_t i, Py_ssize_t n, int *is_float) {
+    Py_ssize_t k = i;
+    Py_UCS4 c;
+    *is_float = 0;
+    if (k < n && PyUnicode_READ(kind, data, k) == '-') k++;
+    if (k >= n) return -1;
+    c = PyUnicode_READ(kind, data, k);
+    if (c == '0') k++;
+    else if (c >= '1' && c <= '9') {
+        k++;
+        while (k < n && IS_DIGIT(PyUnicode_READ(kind, data, k))) k++;
+    } else return -1;
+    if (k + 1 < n && PyUnicode_READ(kind, data, k) == '.' && IS_DIGIT(PyUnicode_READ(kind, data, k + 1))) {
+        k += 2;
+        while (k < n && IS_DIGIT(PyUnicode_READ(kind, data, k))) k++;
+        *is_float = 1;
+    }
+    if (k < n && (PyUnicode_READ(kind, data, k) == 'e' || PyUnicode_READ(kind, data, k) == 'E')) {
+        Py_ssize_t x = k + 1;
+        if (x < n && (PyUnicode_READ(kind, data, x) == '-' || PyUnicode_READ(kind, data, x) == '+')) x++;
+        Py_ssize_t d = x;
+        while (x < n && IS_DIGIT(PyUnicode_READ(kind, data, x))) x++;
+        if (x > d) { k = x; *is_float = 1; }
+    }
+    return k;
+}
+
+/* The value of the number text s[0:len] (ASCII, matched by match_number): json.loads' value. */
+static PyObject *number_value(const char *s, Py_ssize_t len, int is_float) {
+    if (is_float) {
+        double d = PyOS_string_to_double(s, NULL, NULL);  /* overflow -> +-inf, as float() */
+        if (d == -1.0 && PyErr_Occurred()) return NULL;
+        return PyFloat_FromDouble(d);
+    }
+    if (len <= 18) {
+        long long x = 0;
+        Py_ssize_t k = s[0] == '-';
+        for (; k < len; k++) x = x * 10 + (s[k] - '0');
+        return PyLong_FromLongLong(s[0] == '-' ? -x : x);
+    }
+    return PyLong_FromString(s, NULL, 10);  /* ValueError past sys.get_int_max_str_digits() */
+}
+
+static PyObject *number_at(int kind, const void *data, Py_ssize_t i, Py_ssize_t k, int is_float) {
+    char small[64];
+    Py_ssize_t len = k - i;
+    char *s = len < 64 ? small : PyMem_Malloc((size_t)len + 1);
+    if (!s) return PyErr_NoMemory();
+    for (Py_ssize_t j = 0; j < len; j++) s[j] = (char)PyUnicode_READ(kind, data, i + j);
+    s[len] = 0;
+    PyObject *v = number_value(s, len, is_float);
+    if (s != small) PyMem_Free(s);
+    return v;
+}
+
+/* End of the run of number characters from k. */
+static Py_ssize_t numch_end(int kind, const void *data, Py_ssize_t k, Py_ssize_t n) {
+    while (k < n && IS_NUMCH(PyUnicode_READ(kind, data, k))) k++;
+    return k;
+}
+
+static int num_append(Engine *e, int kind, const void *data, Py_ssize_t i, Py_ssize_t k) {
+    if (e->nlen + (k - i) + 1 > e->ncap) {
+        Py_ssize_t cap = (e->nlen + (k - i) + 1) * 2 + 32;
+        char *p = PyMem_Realloc(e->num, (size_t)cap);
+        if (!p) { PyErr_NoMemory(); return -1; }
+        e->num = p;
+        e->ncap = cap;
+    }
+    for (Py_ssize_t j = i; j < k; j++) e->num[e->nlen++] = (char)PyUnicode_READ(kind, data, j);
+    e->num[e->nlen] = 0;
+    return 0;
+}
+
+/* Whether the cut number's text is a whole RFC 8259 number (build: is_number). */
+static int num_whole(Engine *e, int *is_float) {
+    PyObject *t = PyUnicode_FromStringAndSize(e->num, e->nlen);
+    if (!t) return -1;
+    Py_ssize_t end = match_number(PyUnicode_KIND(t), PyUnicode_DATA(t), 0, e->nlen, is_float);
+    Py_DECREF(t);
+    return end == e->nlen;
+}
+
+/* ---------------------------------------------------------------- errors */
+
+/* Raise cls(msg) located at buf[i] (build.located); steals msg. Always returns NULL. */
+static PyObject *fail_at(Engine *e, PyObject *cls, PyObject *msg, PyObject *buf, Py_ssize_t i) {
+    if (!msg) return NULL;
+    PyObject *exc = PyObject_CallFunction(located_fn, "OOOnnnn", cls, msg, buf, i, e->pos, e->nl, e->lstart);
+    Py_DECREF(msg);
+    if (!exc) return NULL;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+static PyObject *describe(PyObject *buf, Py_ssize_t i) {
+    return PyObject_CallFunction(describe_fn, "On", buf, i);
+}
+
+/* "expected <what the state allows>, found <the character>" */
+static PyObject *fail_expected(Engine *e, PyObject *buf, Py_ssize_t i) {
+    PyObject *what, *found, *msg;
+    if (e->state == END) { what = END_EXPECTED; Py_INCREF(what); }
+    else what = PyObject_CallFunction(expected_fn, "iO", e->state, e->is_list ? Py_True : Py_False);
+    if (!what) return NULL;
+    found = describe(buf, i);
+    if (!found) { Py_DECREF(what); return NULL; }
+    msg = PyUnicode_FromFormat("expected %U, found %U", what, found);
+    Py_DECREF(what);
+    Py_DECREF(found);
+    return fail_at(e, ParseErrorT, msg, buf, i);
+}
+
+static PyObject *fail_invalid_number(Engine *e, PyObject *buf, Py_ssize_t i, PyObject *text) {
+    if (!text) return NULL;
+    PyObject *head = PyUnicode_Substring(text, 0, 40);
+    Py_DECREF(text);
+    if (!head) return NULL;
+    PyObject *msg = PyUnicode_FromFormat("invalid number %R", head);
+    Py_DECREF(head);
+    return fail_at(e, ParseErrorT, msg, buf, i);
+}
+
+/* A ValueError from int() (beyond the int-conversion limit) becomes LimitExceededError. */
+static PyObject *fail_conversion(Engine *e, PyObject *buf, Py_ssize_t i) {
+    if (!PyErr_ExceptionMatches(PyExc_ValueError)) return NULL;
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    PyObject *msg = v ? PyObject_Str(v) : NULL;
+    Py_XDECREF(t);
+    Py_XDECREF(v);
+    Py_XDECREF(tb);
+    return fail_at(e, LimitT, msg, buf, i);
+}
+
+#define LIMIT(fmt, lim, b, at) fail_at(e, LimitT, PyUnicode_FromFormat(fmt, (Py_ssize_t)(lim)), b, at)
+#define STRING_LIMIT(b, at) LIMIT("string longer than max_string=%zd", e->max_string, b, at)
+#define NUMBER_LIMIT(b, at) LIMIT("number longer than max_number=%zd", e->max_number, b, at)
+
+/* ---------------------------------------------------------------- events */
+
+static int emit(Engine *e, PyObject *v, PyObject *parent, PyObject *where) {
+    if (e->on_close == Py_None) return 0;
+    PyObject *args[3] = {v, parent ? parent : Py_None, where ? where : Py_None};
+    PyObject *r = PyObject_Vectorcall(e->on_close, args, 3, NULL);
+    if (!r) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+/* on_close(v, top, its key or index in top) */
+static int emit_in_top(Engine *e, PyObject *v) {
+    if (e->on_close == Py_None) return 0;
+    if (!e->is_list) return emit(e, v, e->top, e->key);
+    PyObject *idx = PyLong_FromSsize_t(PyList_GET_SIZE(e->top) - 1);
+    if (!idx) return -1;
+    int r = emit(e, v, e->top, idx);
+    Py_DECREF(idx);
+    return r;
+}
+
+/* ---------------------------------------------------------------- the state machine */
+
+/* A completed top-level value: the owner's value, one of the results. */
+static int complete_top(Engine *e, PyObject *v, PyObject **out) {
+    if (PyObject_SetAttr(e->owner, s_value, v) < 0) return -1;
+    if (!*out && !(*out = PyList_New(0))) return -1;
+    if (PyList_Append(*out, v) < 0) return -1;
+    e->state = e->multiple ? VALUE : END;
+    return emit(e, v, NULL, NULL);
+}
+
+/* A completed value `v` (stolen): attached to its container, or a completed top-level value. */
+static int attach(Engine *e, PyObject *v, PyObject **out) {
+    int r;
+    if (!v) return -1;
+    if (!e->top) r = complete_top(e, v, out);
+    else if (e->is_list) {
+        r = PyList_Append(e->top, v);
+        e->state = AFTER;
+        if (r == 0) r = emit_in_top(e, v);
+    } else {
+        r = PyDict_SetItem(e->top, e->key, v);
+        e->state = AFTER;
+        if (r == 0) r = emit(e, v, e->top, e->key);
+    }
+    Py_DECREF(v);
+    return r;
+}
+
+/* The str fragment `msg` (or the end of input when e->closing): the values it completes. */
+static PyObject *feed_text(Engine *e, PyObject *msg) {
+    PyObject *buf, *out = NULL, *v;
+    if (e->carry) {
+        buf = PyUnicode_Concat(e->carry, msg);
+        Py_CLEAR(e->carry);
+        if (!buf) return NULL;
+    } else {
+        buf = msg;
+        Py_INCREF(buf);
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(buf) < 0) {
+        Py_DECREF(buf);
+        return NULL;
+    }
+#endif
+    const int kind = PyUnicode_KIND(buf);
+    const void *data = PyUnicode_DATA(buf);
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(buf);
+    Py_ssize_t i = 0, j, k;
+    Py_UCS4 c;
+    int is_float;
+
+#define FAIL goto error
+#define CHECK(x) do { if ((x) < 0) goto error; } while (0)
+    while (i < n) {
+        if (e->state < VALUE) {
+            /* ---- inside a string: decode up to the closing quote or the fragment end */
+            int val = e->state == STR, fin = 0, grew = 0;
+            for (;;) {
+                j = i;
+                while (j < n) {
+                    c = PyUnicode_READ(kind, data, j);
+                    if (c == '"' || c == '\\' || c < 0x20) break;
+                    j++;
+                }
+                if (j > i) {
+                    if (j - i > 256 || e->alen > 4096) {  /* a long run goes in directly */
+                        CHECK(flush(e));
+                        PyObject *piece = (i == 0 && j == n) ? (Py_INCREF(buf), buf) : PyUnicode_Substring(buf, i, j);
+                        if (!piece) FAIL;
+                        Py_ssize_t r = grow(e, piece);
+                        Py_DECREF(piece);
+                        CHECK(r);
+                    } else CHECK(acc_run(e, kind, data, i, j));
+                    grew = 1;
+                }
+                if (j == n) { i = n; break; }
+                c = PyUnicode_READ(kind, data, j);
+                if (c == '"') { i = j + 1; fin = 1; break; }
+                if (c != '\\') {
+                    PyObject *d = describe(buf, j);
+                    if (!d) FAIL;
+                    PyObject *m = PyUnicode_FromFormat("invalid %U in string (must be escaped)", d);
+                    Py_DECREF(d);
+                    fail_at(e, ParseErrorT, m, buf, j);
+                    FAIL;
+                }
+                if (j + 1 == n) {  /* a cut escape */
+                    e->carry = PyUnicode_Substring(buf, j, n);
+                    if (!e->carry) FAIL;
+                    i = n;
+                    break;
+                }
+                c = PyUnicode_READ(kind, data, j + 1);
+                if (c == 'u') {
+                    Py_ssize_t h = j + 2, hend = j + 6 < n ? j + 6 : n;
+                    Py_UCS4 cp = 0;
+                    while (h < hend && IS_HEX(PyUnicode_READ(kind, data, h))) {
+                        Py_UCS4 x = PyUnicode_READ(kind, data, h);
+                        cp = cp * 16 + (x <= '9' ? x - '0' : (x | 0x20) - 'a' + 10);
+                        h++;
+                    }
+                    if (h == j + 6) {
+                        if (cp >= 0xD800 && cp <= 0xDBFF) {
+                            /* a high surrogate: combined with a following low one, as
+                               json.loads does; else it stays a lone surrogate */
+                            Py_ssize_t r0 = j + 6, rend = j + 12 < n ? j + 12 : n, rl = rend - r0;
+                            int pair_start = rl >= 2 && PyUnicode_READ(kind, data, r0) == '\\' &&
+                                             PyUnicode_READ(kind, data, r0 + 1) == 'u';
+                            Py_UCS4 lo = 0;
+                            Py_ssize_t x = r0 + 2;
+                            if (pair_start) {
+                                while (x < rend && IS_HEX(PyUnicode_READ(kind, data, x))) {
+                                    Py_UCS4 y = PyUnicode_READ(kind, data, x);
+                                    lo = lo * 16 + (y <= '9' ? y - '0' : (y | 0x20) - 'a' + 10);
+                                    x++;
+                                }
+                            }
+                            if (rl == 6) {
+                                if (pair_start && x == rend && lo >= 0xDC00 && lo <= 0xDFFF) {
+                                    CHECK(acc_char(e, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)));
+                                    grew = 1;
+                                    i = j + 12;
+                                    continue;
+                                }
+                            } else if (rl == 0 || (rl == 1 && PyUnicode_READ(kind, data, r0) == '\\') ||
+                                       (pair_start && x == rend)) {
+                                e->carry = PyUnicode_Substring(buf, j, n);  /* wait for the pair */
+                                if (!e->carry) FAIL;
+                                i = n;
+                                break;
+                            }
+                        }
+                        CHECK(acc_char(e, cp));
+                        grew = 1;
+                        i = j + 6;
+                    } else if (h == hend && hend < j + 6) {  /* cut: its rest may follow */
+                        e->carry = PyUnicode_Substring(buf, j, n);
+                        if (!e->carry) FAIL;
+                        i = n;
+                        break;
+                    } else {
+                        fail_at(e, ParseErrorT, PyUnicode_FromString("invalid \\uXXXX escape (expected 4 hex digits)"), buf, j);
+                        FAIL;
+                    }
+                } else if (c < 128 && ESC[c]) {
+                    CHECK(acc_char(e, PyUnicode_READ_CHAR(ESC[c], 0)));
+                    grew = 1;
+                    i = j + 2;
+                } else {
+                    PyObject *m = PyUnicode_FromFormat("invalid escape '\\%c' in string", (int)c);
+                    fail_at(e, ParseErrorT, m, buf, j);
+                    FAIL;
+                }
+            }
+            if (grew) {
+                Py_ssize_t len = flush(e);
+                CHECK(len);
+                if (len == 0) {  /* everything went in directly: its length */
+                    PyObject *t = slot_get(e);
+                    if (!t) FAIL;
+                    len = PyUnicode_GET_LENGTH(t);
+                    Py_DECREF(t);
+                }
+                if (len > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
+            }
+            if (!fin) break;
+            v = slot_get(e);
+            if (!v) FAIL;
+            if (!val) {
+                PyObject *kk = PyDict_SetDefault(e->memo, v, v);
+                Py_DECREF(v);
+                if (!kk) FAIL;
+                Py_INCREF(kk);
+                Py_SETREF(e->key, kk);
+                e->state = COLON;
+                CHECK(emit(e, KEY_DONE, e->top, e->key));
+                continue;
+            }
+            if (e->show && e->top) {
+                e->state = AFTER;
+                int r = emit_in_top(e, v);
+                Py_DECREF(v);
+                CHECK(r);
+                continue;
+            }
+            CHECK(attach(e, v, &out));
+            continue;
+        }
+        if (e->state == NUM) {
+            /* ---- a number cut by the previous fragment boundary (i == 0 here) */
+            k = numch_end(kind, data, i, n);
+            CHECK(num_append(e, kind, data, i, k));
+            if (e->nlen > e->max_number) { NUMBER_LIMIT(buf, k); FAIL; }
+            if (k == n) { i = n; break; }
+            Py_ssize_t start = k - e->nlen;  /* where the number began, before this fragment */
+            PyObject *t = PyUnicode_FromStringAndSize(e->num, e->nlen);
+            if (!t) FAIL;
+            Py_ssize_t end = match_number(PyUnicode_KIND(t), PyUnicode_DATA(t), 0, e->nlen, &is_float);
+            Py_DECREF(t);
+            if (end != e->nlen) {
+                fail_invalid_number(e, buf, start, PyUnicode_FromStringAndSize(e->num, e->nlen));
+                FAIL;
+            }
+            v = number_value(e->num, e->nlen, is_float);
+            if (!v) { fail_conversion(e, buf, start); FAIL; }
+            e->nlen = 0;
+            i = k;
+            CHECK(attach(e, v, &out));
+            continue;
+        }
+        c = PyUnicode_READ(kind, data, i);
+        if (IS_WS(c)) {
+            i++;
+            while (i < n && IS_WS(PyUnicode_READ(kind, data, i))) i++;
+            continue;
+        }
+        switch (e->state) {
+        case AFTER:
+            if (c == ',') {
+                i++;
+                e->state = e->is_list ? VALUE : KEY;
+                continue;
+            }
+            if (c != (Py_UCS4)(e->is_list ? ']' : '}')) { fail_expected(e, buf, i); FAIL; }
+            /* ---- the container closes: it is the completed value */
+            v = e->top;  /* (our reference moves to v) */
+            e->depth--;
+            e->top = e->stk[e->depth];
+            Py_SETREF(e->key, e->kstk[e->depth]);
+            i++;
+            if (e->top) {
+                e->is_list = PyList_CheckExact(e->top);
+                int r = emit_in_top(e, v);
+                Py_DECREF(v);
+                CHECK(r);
+                continue;  /* state stays AFTER */
+            }
+            e->is_list = 0;
+            CHECK(attach(e, v, &out));
+            continue;
+        case VALUE:
+        case FIRST_ITEM:
+            if (c == '"') {
+                j = i + 1;
+                while (j < n) {
+                    c = PyUnicode_READ(kind, data, j);
+                    if (c == '"' || c == '\\' || c < 0x20) break;
+                    j++;
+                }
+                if (j < n && c == '"') {  /* the whole string is here */
+                    if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
+                    v = PyUnicode_Substring(buf, i + 1, j);
+                    i = j + 1;
+                    CHECK(attach(e, v, &out));
+                    continue;
+                }
+                /* the string stays open: at the end of the fragment, an escape or a control
+                   character (the string loop reads on from there) */
+                if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
+                PyObject *text = PyUnicode_Substring(buf, i + 1, j);
+                if (!text) FAIL;
+                i = j;
+                e->state = STR;
+                Py_CLEAR(e->sc);
+                Py_CLEAR(e->sk);
+                if (!e->show) e->slot = SLOT_BOX;
+                else if (!e->top) e->slot = SLOT_OWNER;
+                else if (e->is_list) {
+                    e->slot = SLOT_LIST;
+                    e->sc = e->top;
+                    Py_INCREF(e->sc);
+                    if (PyList_Append(e->top, EMPTY) < 0) { Py_DECREF(text); FAIL; }
+                } else {
+                    e->slot = SLOT_DICT;
+                    e->sc = e->top;
+                    Py_INCREF(e->sc);
+                    e->sk = e->key;
+                    Py_INCREF(e->sk);
+                }
+                CHECK(slot_put(e, text));
+                if (e->show) CHECK(emit_in_top(e, STR_OPEN));
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                if (e->depth >= e->max_depth) { LIMIT("nesting deeper than max_depth=%zd", e->max_depth, buf, i); FAIL; }
+                PyObject *d = c == '[' ? PyList_New(0) : PyDict_New();
+                if (!d) FAIL;
+                int r;
+                if (!e->top) r = PyObject_SetAttr(e->owner, s_value, d);
+                else if (e->is_list) r = PyList_Append(e->top, d);
+                else r = PyDict_SetItem(e->top, e->key, d);
+                if (r < 0) { Py_DECREF(d); FAIL; }
+                if (e->depth == e->cap) {
+                    Py_ssize_t cap = e->cap * 2 + 16;
+                    PyObject **a = PyMem_Realloc(e->stk, (size_t)cap * sizeof(PyObject *));
+                    if (!a) { Py_DECREF(d); PyErr_NoMemory(); FAIL; }
+                    e->stk = a;
+                    a = PyMem_Realloc(e->kstk, (size_t)cap * sizeof(PyObject *));
+                    if (!a) { Py_DECREF(d); PyErr_NoMemory(); FAIL; }
+                    e->kstk = a;
+                    e->cap = cap;
+                }
+                e->stk[e->depth] = e->top;  /* (our references move to the stack) */
+                Py_INCREF(e->key);
+                e->kstk[e->depth] = e->key;
+                e->depth++;
+                e->top = d;
+                e->is_list = c == '[';
+                e->state = e->is_list ? FIRST_ITEM : FIRST_KEY;
+                i++;
+                continue;
+            }
+            if (c == ']' && e->state == FIRST_ITEM) {
+                e->state = AFTER;  /* an empty array: closed by the AFTER branch */
+                continue;
+            }
+            if (c == '-' || IS_DIGIT(c)) {
+                v = NULL;
+                if (c == '-' && (i + 1 == n || !IS_DIGIT(PyUnicode_READ(kind, data, i + 1)))) {
+                    k = i + 1;  /* "-" without a digit: cut by the fragment's end, or malformed */
+                    if (k != n) {
+                        fail_invalid_number(e, buf, i, PyUnicode_Substring(buf, i, numch_end(kind, data, k, n)));
+                        FAIL;
+                    }
+                } else {
+                    if (n - i > e->max_number && numch_end(kind, data, i, n) - i > e->max_number) {
+                        NUMBER_LIMIT(buf, i);
+                        FAIL;
+                    }
+                    k = match_number(kind, data, i, n, &is_float);
+                    if (!(k == n || IS_NUMCH(PyUnicode_READ(kind, data, k))) || (!is_float && k - i > 4300)) {
+                        /* (a cut int past the conversion limit fails now, as in build.py) */
+                        v = number_at(kind, data, i, k, is_float);
+                        if (!v) { fail_conversion(e, buf, i); FAIL; }
+                    }
+                }
+                if (k == n || IS_NUMCH(PyUnicode_READ(kind, data, k))) {
+                    /* cut by the fragment's end, or a malformed number */
+                    Py_XDECREF(v);
+                    if (k != n) k = numch_end(kind, data, k, n);
+                    if (k != n) {
+                        fail_invalid_number(e, buf, i, PyUnicode_Substring(buf, i, k));
+                        FAIL;
+                    }
+                    e->nlen = 0;
+                    CHECK(num_append(e, kind, data, i, n));
+                    if (e->nlen > e->max_number) { NUMBER_LIMIT(buf, i); FAIL; }
+                    e->state = NUM;
+                    i = n;
+                    break;
+                }
+                i = k;
+                CHECK(attach(e, v, &out));
+                continue;
+            }
+            if (c == 't' || c == 'f' || c == 'n') {
+                const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+                Py_ssize_t wl = (Py_ssize_t)strlen(word), m = 0;
+                while (m < wl && i + m < n && PyUnicode_READ(kind, data, i + m) == (Py_UCS4)word[m]) m++;
+                if (m == wl) {
+                    i += wl;
+                    v = c == 't' ? Py_True : c == 'f' ? Py_False : Py_None;
+                    Py_INCREF(v);
+                    CHECK(attach(e, v, &out));
+                    continue;
+                }
+                if (i + m == n) {  /* cut: its rest may follow */
+                    e->carry = PyUnicode_Substring(buf, i, n);
+                    if (!e->carry) FAIL;
+                    i = n;
+                    break;
+                }
+            }
+            fail_expected(e, buf, i);
+            FAIL;
+        case KEY:
+        case FIRST_KEY:
+            if (c == '"') {
+                j = i + 1;
+                while (j < n) {
+                    c = PyUnicode_READ(kind, data, j);
+                    if (c == '"' || c == '\\' || c < 0x20) break;
+                    j++;
+                }
+                if (j < n && c == '"') {  /* the whole key */
+                    if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
+                    PyObject *text = PyUnicode_Substring(buf, i + 1, j);
+                    if (!text) FAIL;
+                    PyObject *kk = PyDict_SetDefault(e->memo, text, text);  /* one string per key */
+                    Py_DECREF(text);
+                    if (!kk) FAIL;
+                    Py_INCREF(kk);
+                    Py_SETREF(e->key, kk);
+                    i = j + 1;
+                    e->state = COLON;
+                    if (i < n && PyUnicode_READ(kind, data, i) == ':') {
+                        i++;
+                        e->state = VALUE;
+                    }
+                    CHECK(emit(e, KEY_DONE, e->top, e->key));
+                    continue;
+                }
+                Py_CLEAR(e->sc);
+                Py_CLEAR(e->sk);
+                e->slot = SLOT_BOX;
+                Py_INCREF(EMPTY);
+                Py_SETREF(e->box, EMPTY);
+                i++;
+                e->state = KSTR;
+                continue;
+            }
+            if (c == '}' && e->state == FIRST_KEY) {
+                e->state = AFTER;  /* an empty object: closed by the AFTER branch */
+                continue;
+            }
+            fail_expected(e, buf, i);
+            FAIL;
+        case COLON:
+            if (c == ':') {
+                i++;
+                e->state = VALUE;
+                continue;
+            }
+            {
+                PyObject *d = describe(buf, i);
+                if (!d) FAIL;
+                PyObject *m = PyUnicode_FromFormat("expected ':' after an object key, found %U", d);
+                Py_DECREF(d);
+                fail_at(e, ParseErrorT, m, buf, i);
+            }
+            FAIL;
+        default: /* END */
+            fail_expected(e, buf, i);
+            FAIL;
+        }
+    }
+
+    for (j = 0; j < n; j++) {
+        if (PyUnicode_READ(kind, data, j) == '\n') {
+            e->nl++;
+            e->lstart = e->pos + j + 1;
+        }
+    }
+    e->pos += n - (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);
+
+    if (!e->closing) {
+        Py_DECREF(buf);
+        if (out) return out;
+        return PyTuple_New(0);
+    }
+    /* ---- end of input */
+    if (e->carry || !(e->state == END || (e->multiple && e->state == VALUE && !e->top))) {
+        PyObject *what, *value;
+        if (e->state == STR && !e->show) {  /* keep what was received */
+            int r;
+            if (!e->top) r = PyObject_SetAttr(e->owner, s_value, e->box);
+            else if (e->is_list) r = PyList_Append(e->top, e->box);
+            else r = PyDict_SetItem(e->top, e->key, e->box);
+            CHECK(r);
+        }
+        value = PyObject_GetAttr(e->owner, s_value);
+        if (!value) FAIL;
+        if (value == Py_None && !e->top && e->state == VALUE) what = PyUnicode_FromString("no JSON value");
+        else {
+            PyObject *inside = PyObject_CallFunction(inside_fn, "iOO", e->state, e->carry ? e->carry : EMPTY,
+                                                     e->top ? e->top : Py_None);
+            what = inside ? PyUnicode_FromFormat("input ended inside %U", inside) : NULL;
+            Py_XDECREF(inside);
+        }
+        Py_DECREF(value);
+        if (!what) FAIL;
+        PyObject *tail = PyUnicode_Substring(buf, n > 20 ? n - 20 : 0, n);
+        if (!tail) { Py_DECREF(what); FAIL; }
+        PyObject *exc = PyObject_CallFunction(IncompleteT, "OnnnO", what, e->pos, e->nl + 1, e->pos - e->lstart + 1, tail);
+        Py_DECREF(what);
+        Py_DECREF(tail);
+        if (exc) {
+            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+            Py_DECREF(exc);
+        }
+        FAIL;
+    }
+    Py_DECREF(buf);
+    if (e->multiple) return out ? out : PyList_New(0);
+    Py_XDECREF(out);
+    return PyObject_GetAttr(e->owner, s_value);
+error:
+    Py_DECREF(buf);
+    Py_XDECREF(out);
+    return NULL;
+#undef FAIL
+#undef CHECK
+}
+
+/* A fragment of any accepted type: decoded, then fed (build.engine's loop head). */
+static PyObject *feed(Engine *e, PyObject *msg) {
+    PyObject *text = NULL, *r;
+    if (PyUnicode_CheckExact(msg)) return feed_text(e, msg);
+    if (PyBytes_CheckExact(msg) && e->plain_utf8) {
+        /* decoding inline: no cut sequence pending and past a possible BOM */
+        text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), "strict");
+        if (!text) {
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) return NULL;
+            PyErr_Clear();  /* a cut sequence at the end, or bad bytes: the decoder sorts it out */
+            e->plain_utf8 = 0;
+        }
+    }
+    if (text) {
+        /* decoded inline */
+    } else if (PyBytes_Check(msg) || PyByteArray_Check(msg) || PyMemoryView_Check(msg)) {
+        Py_ssize_t before = e->pos + (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);
+        if (!e->decoder) {
+            e->decoder = PyObject_CallNoArgs(DecoderT);
+            if (!e->decoder) return NULL;
+            int start = e->pos == 0 && !e->carry && !e->top && e->state == VALUE;
+            if (PyObject_SetAttr(e->decoder, s_start, start ? Py_True : Py_False) < 0) return NULL;
+        }
+        PyObject *b = PyLong_FromSsize_t(before);
+        text = b ? PyObject_CallMethodObjArgs(e->decoder, s_decode, msg, b, NULL) : NULL;
+        Py_XDECREF(b);
+        if (!text) {
+            if (!PyErr_ExceptionMatches(ParseErrorT)) return NULL;
+            PyObject *t, *v, *tb;
+            PyErr_Fetch(&t, &v, &tb);
+            PyErr_NormalizeException(&t, &v, &tb);
+            PyObject *good = PyObject_GetAttr(v, s_good);
+            if (!good) { PyErr_Clear(); good = EMPTY; Py_INCREF(good); }
+            PyObject *emsg = PyObject_GetAttr(v, s_msg);
+            PyObject *all = emsg ? (e->carry ? PyUnicode_Concat(e->carry, good) : (Py_INCREF(good), good)) : NULL;
+            Py_DECREF(good);
+            Py_XDECREF(tb);
+            if (!all) { Py_XDECREF(emsg); Py_XDECREF(t); Py_XDECREF(v); return NULL; }
+            fail_at(e, (PyObject *)Py_TYPE(v), emsg, all, PyUnicode_GET_LENGTH(all));
+            Py_DECREF(all);
+            Py_XDECREF(t);
+            Py_XDECREF(v);
+            return NULL;
+        }
+        PyObject *pending = PyObject_GetAttr(e->decoder, s_pending);
+        PyObject *start = pending ? PyObject_GetAttr(e->decoder, s_start) : NULL;
+        if (!start) { Py_XDECREF(pending); Py_DECREF(text); return NULL; }
+        e->plain_utf8 = !PyObject_IsTrue(pending) && !PyObject_IsTrue(start);
+        Py_DECREF(pending);
+        Py_DECREF(start);
+    } else if (msg == CLOSE) {
+        e->closing = 1;
+        if (e->decoder) {
+            Py_ssize_t before = e->pos + (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);
+            PyObject *b = PyLong_FromSsize_t(before);
+            r = b ? PyObject_CallMethodObjArgs(e->decoder, s_finish, b, NULL) : NULL;
+            Py_XDECREF(b);
+            if (!r) return NULL;
+            Py_DECREF(r);
+        }
+        /* A whole number ends at end of input as it would at whitespace; a cut one ("-", "1.")
+           stays open and the input is incomplete. */
+        int is_float, whole = 0;
+        if (e->state == NUM && (whole = num_whole(e, &is_float)) < 0) return NULL;
+        return feed_text(e, whole ? SPACE : EMPTY);
+    } else {
+        return PyErr_Format(PyExc_TypeError, "feed() takes str or bytes, not %s", Py_TYPE(msg)->tp_name);
+    }
+    r = feed_text(e, text);
+    Py_DECREF(text);
+    return r;
+}
+
+static PyObject *Engine_send(Engine *e, PyObject *msg) {
+    if (e->dead) {
+        PyErr_SetNone(PyExc_StopIteration);
+        return NULL;
+    }
+    if (!e->primed) {
+        if (msg != Py_None) {
+            PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started engine");
+            return NULL;
+        }
+        e->primed = 1;
+        Py_RETURN_NONE;
+    }
+    PyObject *r = feed(e, msg);
+    if (r) return r;
+    e->dead = 1;  /* as a generator that raised */
+    if (PyErr_ExceptionMatches(ParseErrorT)) {
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        PyErr_NormalizeException(&t, &v, &tb);
+        PyObject *partial = PyObject_GetAttr(v, s_partial);
+        int ok = partial != NULL;
+        if (ok && partial == Py_None) {
+            PyObject *value = PyObject_GetAttr(e->owner, s_value);
+            ok = value && PyObject_SetAttr(v, s_partial, value) == 0;
+            Py_XDECREF(value);
+        }
+        Py_XDECREF(partial);
+        if (ok) {
+            PyObject *res = PyObject_CallOneArg(e->on_fail, v);
+            ok = res != NULL;
+            Py_XDECREF(res);
+        }
+        if (!ok) {  /* an error while reporting the error replaces it */
+            Py_XDECREF(t);
+            Py_XDECREF(v);
+            Py_XDECREF(tb);
+            return NULL;
+        }
+        PyErr_Restore(t, v, tb);
+    }
+    return NULL;
+}
+
+static PyObject *Engine_next(Engine *e) { return Engine_send(e, Py_None); }
+
+/* ---------------------------------------------------------------- the type */
+
+static int Engine_traverse(Engine *e, visitproc visit, void *arg) {
+    Py_VISIT(e->owner);
+    Py_VISIT(e->on_fail);
+    Py_VISIT(e->on_close);
+    for (Py_ssize_t d = 0; d < e->depth; d++) {
+        Py_VISIT(e->stk[d]);
+        Py_VISIT(e->kstk[d]);
+    }
+    Py_VISIT(e->memo);
+    Py_VISIT(e->top);
+    Py_VISIT(e->key);
+    Py_VISIT(e->box);
+    Py_VISIT(e->sc);
+    Py_VISIT(e->sk);
+    Py_VISIT(e->carry);
+    Py_VISIT(e->decoder);
+    return 0;
+}
+
+static int Engine_clear(Engine *e) {
+    Py_CLEAR(e->owner);
+    Py_CLEAR(e->on_fail);
+    Py_CLEAR(e->on_close);
+    while (e->depth > 0) {
+        e->depth--;
+        Py_CLEAR(e->stk[e->depth]);
+        Py_CLEAR(e->kstk[e->depth]);
+    }
+    Py_CLEAR(e->memo);
+    Py_CLEAR(e->top);
+    Py_CLEAR(e->key);
+    Py_CLEAR(e->box);
+    Py_CLEAR(e->sc);
+    Py_CLEAR(e->sk);
+    Py_CLEAR(e->carry);
+    Py_CLEAR(e->decoder);
+    return 0;
+}
+
+static void Engine_dealloc(Engine *e) {
+    PyObject_GC_UnTrack(e);
+    Engine_clear(e);
+    PyMem_Free(e->stk);
+    PyMem_Free(e->kstk);
+    PyMem_Free(e->num);
+    PyMem_Free(e->acc);
+    Py_TYPE(e)->tp_free((PyObject *)e);
+}
+
+static PyMethodDef Engine_methods[] = {
+    {"send", (PyCFunction)Engine_send, METH_O, "Feed one fragment (or CLOSE); the values it completes."},
+    {NULL}};
+
+static PyTypeObject EngineType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "partialjson._cengine.Engine",
+    .tp_basicsize = sizeof(Engine),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "The parser's engine state (see partialjson.build.engine).",
+    .tp_traverse = (traverseproc)Engine_traverse,
+    .tp_clear = (inquiry)Engine_clear,
+    .tp_dealloc = (destructor)Engine_dealloc,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)Engine_next,
+    .tp_methods = Engine_methods,
+};
+
+static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
+    static char *names[] = {"owner", "on_fail", "multiple", "partial_strings", "max_depth",
+                            "max_string", "max_number", "on_close", NULL};
+    PyObject *owner, *on_fail, *on_close = Py_None;
+    int multiple = 0, show = 1;
+    Py_ssize_t max_depth = 1024, max_string = 64 * 1024 * 1024, max_number = 10000;
+    if (!CLOSE) {
+        PyErr_SetString(PyExc_RuntimeError, "partialjson._cengine: bind() was not called");
+        return NULL;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnO:engine", names, &owner, &on_fail, &multiple, &show,
+                                     &max_depth, &max_string, &max_number, &on_close))
+        return NULL;
+    Engine *e = PyObject_GC_New(Engine, &EngineType);
+    if (!e) return NULL;
+    memset((char *)e + sizeof(PyObject), 0, sizeof(Engine) - sizeof(PyObject));
+    Py_INCREF(owner);
+    e->owner = owner;
+    Py_INCREF(on_fail);
+    e->on_fail = on_fail;
+    Py_INCREF(on_close);
+    e->on_close = on_close;
+    e->multiple = multiple;
+    e->show = show;
+    e->max_depth = max_depth;
+    e->max_string = max_string;
+    e->max_number = max_number;
+    e->state = VALUE;
+    e->memo = PyDict_New();
+    Py_INCREF(EMPTY);
+    e->key = EMPTY;
+    Py_INCREF(EMPTY);
+    e->box = EMPTY;
+    PyObject_GC_Track(e);
+    if (!e->memo) {
+        Py_DECREF(e);
+        return NULL;
+    }
+    return (PyObject *)e;
+}
+
+static PyObject *take(PyObject *module, const char *name) {
+    PyObject *v = PyObject_GetAttrString(module, name);
+    return v;
+}
+
+/* bind(build_module): the sentinels, error classes and cold-path helpers of the Python engine. */
+static PyObject *bind(PyObject *self, PyObject *module) {
+    PyObject *errors = take(module, "ParseError");
+    if (!errors) return NULL;
+    Py_XSETREF(ParseErrorT, errors);
+#define TAKE(var, name) do { PyObject *x_ = take(module, name); if (!x_) return NULL; Py_XSETREF(var, x_); } while (0)
+    TAKE(LimitT, "LimitExceededError");
+    TAKE(IncompleteT, "IncompleteJSONError");
+    TAKE(DecoderT, "Utf8Decoder");
+    TAKE(KEY_DONE, "KEY_DONE");
+    TAKE(STR_OPEN, "STR_OPEN");
+    TAKE(located_fn, "located");
+    TAKE(describe_fn, "describe");
+    TAKE(expected_fn, "_expected");
+    TAKE(inside_fn, "_inside");
+    {
+        PyObject *table = take(module, "_EXPECTED");
+        if (!table) return NULL;
+        PyObject *key = PyLong_FromLong(END);
+        PyObject *v = key ? PyObject_GetItem(table, key) : NULL;
+        Py_XDECREF(key);
+        Py_DECREF(table);
+        if (!v) return NULL;
+        Py_XSETREF(END_EXPECTED, v);
+    }
+    TAKE(CLOSE, "CLOSE");  /* last: its presence means bound */
+#undef TAKE
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+    {"engine", (PyCFunction)(void (*)(void))make_engine, METH_VARARGS | METH_KEYWORDS,
+     "engine(owner, on_fail, multiple=False, partial_strings=True, max_depth, max_string, max_number, "
+     "on_close=None): the parser's engine (see partialjson.build.engine)."},
+    {"bind", (PyCFunction)bind, METH_O, "Take the sentinels and helpers of the Python engine module."},
+    {NULL}};
+
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "partialjson._cengine",
+                                        "The parser's engine in C (see partialjson.build).", -1, module_methods};
+
+PyMODINIT_FUNC PyInit__cengine(void) {
+    if (PyType_Ready(&EngineType) < 0) return NULL;
+#define INTERN(var, s) do { if (!(var = PyUnicode_InternFromString(s))) return NULL; } while (0)
+    INTERN(s_value, "value");
+    INTERN(s_partial, "partial");
+    INTERN(s_pending, "pending");
+    INTERN(s_start, "start");
+    INTERN(s_decode, "decode");
+    INTERN(s_finish, "finish");
+    INTERN(s_msg, "msg");
+    INTERN(s_good, "good");
+#undef INTERN
+    if (!(EMPTY = PyUnicode_FromString("")) || !(SPACE = PyUnicode_FromString(" "))) return NULL;
+    static const char *esc = "\"\"\\\\//b\bf\fn\nr\rt\t";
+    for (int x = 0; esc[x]; x += 2)
+        if (!(ESC[(unsigned char)esc[x]] = PyUnicode_FromStringAndSize(esc + x + 1, 1))) return NULL;
+    return PyModule_Create(&module_def);
+}
