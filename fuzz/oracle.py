@@ -13,6 +13,11 @@ Documented differences from ``json.loads`` (the only ones the oracle allows):
   characters, may be a ``LimitExceededError`` where ``json.loads`` fails differently or succeeds.
 Any exception other than ``ParseError`` escaping from the parser fails the check.
 
+``check_engines(data)`` feeds the same pieces (and options derived from the data) to the C engine
+and to the Python engine side by side: every feed must return the same thing, leave the same
+partial value and events, and fail with the same error (message and location). No difference is
+allowed: ``_cengine.c`` follows ``build.py`` branch for branch.
+
 ``check_model(data)`` allows one documented difference from ``model_validate_json``: in an object
 with a repeated key, the value under its first occurrence is judged as it closes (pydantic keeps
 the last one), so ``feed`` may fail early on a document pydantic accepts; ``close()`` must still
@@ -25,9 +30,18 @@ import json
 import math
 import random
 import zlib
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from partialjson import JSONLParser, LimitExceededError, ParseError, Parser
+from partialjson import JSONLParser, LimitExceededError, ParseError, Parser, build
+
+try:
+    from partialjson import _cengine  # type: ignore[attr-defined]
+
+    _cengine.bind(build)
+    C_ENGINE: Callable[..., Any] | None = _cengine.engine
+except ImportError:  # not built here (see setup.py)
+    C_ENGINE = None
 
 BOM = b"\xef\xbb\xbf"
 
@@ -257,3 +271,98 @@ def check_model(data: bytes, model: Any = None, seed: int | None = None) -> None
     assert early is None or _repeats_a_key(body), f"failed early on a valid document: {early}"
     assert not isinstance(result, StreamValidationError), f"rejected what pydantic accepts: {result}"
     assert model_state(result) == model_state(expected), (result, expected)
+
+
+# ---------------------------------------------------------------- the two engines side by side
+
+
+class Owner:
+    """The engine's value holder, as Parser is (see build.ValueHolder)."""
+
+    def __init__(self) -> None:
+        self.value: Any = None
+
+    def __getitem__(self, key: int) -> Any:
+        return self.value
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        self.value = value
+
+
+def snapshot(value: Any) -> list[str]:
+    """``value`` as a flat list of tokens (iterative: partial values may nest 1,000 deep)."""
+    out: list[str] = []
+    todo: list[Any] = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, list):
+            out.append(f"[{len(v)}")
+            todo.extend(reversed(v))
+        elif isinstance(v, dict):
+            out.append(f"{{{len(v)}")
+            for k, x in reversed(list(v.items())):
+                todo.append(x)
+                todo.append(k)
+        else:
+            out.append(f"{type(v).__name__}:{v!r}")
+    return out
+
+
+def engine_log(make: Callable[..., Any], chunks: Sequence[Any], **options: Any) -> list[Any]:
+    """Everything observable of one engine run: per feed, its result and the partial value
+    after it (or its error, whole); then the ``on_close`` events."""
+    owner = Owner()
+    failed: list[Any] = []
+    events: list[Any] = []
+
+    def on_close(value: Any, parent: Any, key: Any) -> None:
+        if value is build.KEY_DONE or value is build.STR_OPEN:
+            what = "KEY_DONE" if value is build.KEY_DONE else "STR_OPEN"
+        elif isinstance(value, (list, dict)):
+            what = f"{type(value).__name__}:{len(value)}"
+        else:
+            what = f"{type(value).__name__}:{value!r}"
+        events.append((what, type(parent).__name__, key))
+
+    gen = make(owner, failed.append, on_close=on_close, **options)
+    next(gen)
+    log: list[Any] = []
+    for chunk in [*chunks, build.CLOSE]:
+        try:
+            result = gen.send(chunk)
+        except ParseError as e:
+            where = (e.msg, e.offset, e.line, e.column, e.excerpt)
+            log.append(("error", type(e).__name__, where, snapshot(e.partial), failed == [e]))
+            break
+        got = list(result) if isinstance(result, tuple) else result
+        log.append(("ok", type(result).__name__, snapshot(got), snapshot(owner.value)))
+    log.append(("events", events))
+    return log
+
+
+#: Engine options worth comparing: the defaults, each option, and limits small enough to hit.
+ENGINE_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"multiple": True},
+    {"partial_strings": False},
+    {"max_depth": 3, "max_string": 5, "max_number": 4},
+]
+
+
+def engines_agree(chunks: Sequence[Any], **options: Any) -> None:
+    assert C_ENGINE is not None, "the compiled engine is not built (see setup.py)"
+    expected = engine_log(build.python_engine, chunks, **options)
+    got = engine_log(C_ENGINE, chunks, **options)
+    assert got == expected, (chunks, options)
+
+
+def check_engines(data: bytes) -> None:
+    seed = zlib.crc32(data)
+    options = ENGINE_OPTIONS[seed % len(ENGINE_OPTIONS)]
+    engines_agree([data], **options)
+    engines_agree(pieces(data, seed), **options)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    engines_agree(pieces(text, seed + 1), **options)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fuzz.oracle import check_jsonl, check_model, check_parser
+from fuzz.oracle import C_ENGINE, check_engines, check_jsonl, check_model, check_parser
 from tests.corpus import CORPUS, ROOT, STREAMS, TEST_PARSING
 
 REGRESSIONS = sorted((ROOT / "fuzz" / "regressions").iterdir())
@@ -22,6 +22,8 @@ def test_regressions(path: Path) -> None:
     check_parser(data)
     check_jsonl(data)
     check_model(data)
+    if C_ENGINE is not None:  # (required under CI: tests/test_engines_agree.py)
+        check_engines(data)
 
 
 def test_model_seeds_through_the_oracle() -> None:
@@ -48,6 +50,7 @@ def test_seed_corpus_through_the_oracles() -> None:
         ("fuzz_parser.py", [TEST_PARSING, ROOT / "fuzz" / "regressions"]),
         ("fuzz_jsonl.py", [TEST_PARSING, ROOT / "fuzz" / "regressions"]),
         ("fuzz_model.py", [ROOT / "fuzz" / "seeds" / "model", TEST_PARSING]),
+        *([("fuzz_engines.py", [TEST_PARSING, ROOT / "fuzz" / "regressions"])] if C_ENGINE else []),
     ],
 )
 def test_harness_smoke_run(harness: str, seeds: list[Path], tmp_path: Path) -> None:

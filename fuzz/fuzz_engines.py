@@ -1,0 +1,11 @@
+"""atheris harness: the C engine against the Python engine, fed the same data-derived pieces.
+
+    python fuzz/fuzz_engines.py [libFuzzer options] [corpus dirs]   (see fuzz/README.md)
+
+Coverage guidance comes from the Python engine, which runs every input beside the C one.
+"""
+
+from _run import fuzz
+
+if __name__ == "__main__":
+    fuzz("check_engines")
