@@ -31,6 +31,7 @@ if C_ENGINE is None:  # (the oracle binds it directly: it runs whichever engine 
         raise AssertionError("CI: the compiled engine must be built to compare it")
     pytest.skip("no compiled engine here (see setup.py)", allow_module_level=True)
 
+
 @pytest.mark.parametrize("path", sorted(TEST_PARSING.glob("*.json")), ids=lambda p: p.name)
 def test_jsontestsuite_files(path: Any) -> None:
     data = path.read_bytes()
@@ -82,3 +83,40 @@ def test_escapes_surrogates_and_cut_tokens() -> None:
             engines_agree([text.encode()[k : k + 1] for k in range(len(text.encode()))], **options)
             for _ in range(5):
                 engines_agree(random_splits(text, rnd.random(), max_len=4), **options)
+
+
+def maybe_big_int_cases() -> list[bytes]:
+    cases = [b"", b"1" * 18, b"1" * 19, b"1" * 40, b"x" + b"1" * 19, b"." + b"1" * 30]
+    for k in range(0, 60):  # a 19- or 18-digit run at every offset around the probes
+        for mark in b":,[- \t\n\rx.e":
+            for width in (18, 19, 20):
+                cases.append(b"a" * k + bytes([mark]) + b"7" * width + b"}")
+    return cases
+
+
+def test_maybe_big_int_matches_the_python_check() -> None:
+    from fuzz.oracle import _cengine
+    from partialjson.jsonl import _py_maybe_big_int
+
+    cases = maybe_big_int_cases()
+    verdicts = [_py_maybe_big_int(data) for data in cases]
+    assert [_cengine.maybe_big_int(data) for data in cases] == verdicts
+    assert [_cengine.maybe_big_int(bytearray(data)) for data in cases] == verdicts
+    assert 500 < sum(verdicts) < len(cases) - 500  # (both answers well represented)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.binary(max_size=300)
+    | st.lists(
+        st.sampled_from(
+            [b"0", b"9", b"5" * 10, b":", b",", b"[", b"-", b" ", b"\n", b".", b"e", b'"']
+        ),
+        max_size=80,
+    ).map(b"".join)
+)
+def test_maybe_big_int_matches_on_any_bytes(data: bytes) -> None:
+    from fuzz.oracle import _cengine
+    from partialjson.jsonl import _py_maybe_big_int
+
+    assert _cengine.maybe_big_int(data) is _py_maybe_big_int(data)

@@ -1047,6 +1047,36 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     return (PyObject *)e;
 }
 
+/* maybe_big_int(data): whether bytes `data` may hold an integer literal of 19+ digits, i.e. a run
+   of 19+ digits at the start or after one of ": , [ -" or whitespace (jsonl._py_maybe_big_int,
+   the reference, says exactly the same). Any 19 consecutive positions hold one multiple of 19,
+   so only those are probed: a digit there is expanded to its whole run. */
+static PyObject *maybe_big_int(PyObject *self, PyObject *arg) {
+    Py_buffer view;
+    int found = 0;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const unsigned char *s = view.buf;
+    Py_ssize_t n = view.len;
+    for (Py_ssize_t p = 18; p < n; p += 19) {
+        if (!IS_DIGIT(s[p])) continue;
+        Py_ssize_t a = p, b = p + 1;
+        while (a > 0 && IS_DIGIT(s[a - 1])) a--;
+        while (b < n && IS_DIGIT(s[b])) b++;
+        if (b - a >= 19) {
+            unsigned char c = a ? s[a - 1] : ' ';
+            if (IS_WS(c) || c == ':' || c == ',' || c == '[' || c == '-') {
+                found = 1;
+                break;
+            }
+        }
+        /* go on from the first probe at or past b (probes are the p = 18 mod 19) */
+        Py_ssize_t r = (b - 18) % 19;
+        p = (r ? b + 19 - r : b) - 19;
+    }
+    PyBuffer_Release(&view);
+    return PyBool_FromLong(found);
+}
+
 static PyObject *take(PyObject *module, const char *name) {
     PyObject *v = PyObject_GetAttrString(module, name);
     return v;
@@ -1087,6 +1117,8 @@ static PyMethodDef module_methods[] = {
      "engine(owner, on_fail, multiple=False, partial_strings=True, max_depth, max_string, max_number, "
      "on_close=None): the parser's engine (see partialjson.build.engine)."},
     {"bind", (PyCFunction)bind, METH_O, "Take the sentinels and helpers of the Python engine module."},
+    {"maybe_big_int", (PyCFunction)maybe_big_int, METH_O,
+     "Whether bytes may hold an integer literal of 19+ digits (see jsonl._py_maybe_big_int)."},
     {NULL}};
 
 static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "partialjson._cengine",

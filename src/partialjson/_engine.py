@@ -58,17 +58,18 @@ def _stale(module: ModuleType) -> bool:
         return False
 
 
-_compiled = _select()
+#: The compiled module (its ``engine`` and ``maybe_big_int``), or None: the Python ones run.
+compiled = _select()
 #: The engine this process runs: ``build.engine`` (compiled, or the Python one).
 engine: Any = build.python_engine
-if _compiled is not None:
-    _compiled.bind(build)
-    engine = _compiled.engine
+if compiled is not None:
+    compiled.bind(build)
+    engine = compiled.engine
 build.engine = engine
 #: Which engine this process runs: "compiled" (C) or "python".
-ENGINE = "python" if _compiled is None else "compiled"
+ENGINE = "python" if compiled is None else "compiled"
 #: The compiled engine is older than _cengine.c: reinstall to recompile it.
-STALE = _compiled is not None and _stale(_compiled)
+STALE = compiled is not None and _stale(compiled)
 if STALE:
     warnings.warn(
         "partialjson: the compiled engine is older than _cengine.c; reinstall to recompile it "

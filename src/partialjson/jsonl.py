@@ -4,8 +4,8 @@ Work per fragment: one ``rfind`` for the last newline; a fragment without one is
 to the pending line (a list of pieces, joined once, so a long line fed in tiny deltas stays
 O(n)). The complete lines of a fragment are parsed together by ``orjson.loads`` -- the fast path
 for complete values -- unless the block holds a run of 19 or more digits (orjson turns integers
-beyond 64 bits into floats, ``json.loads`` does not: found with ``bytes.translate`` + ``find``,
-all in C). Any line orjson rejects or might read differently is parsed again by the exact
+beyond 64 bits into floats, ``json.loads`` does not: found by the compiled engine's
+``maybe_big_int``, or with ``bytes.translate`` + ``find``, all in C). Any line orjson rejects or might read differently is parsed again by the exact
 engine, which either gives the ``json.loads`` value (e.g. ``1e400``, lone surrogate escapes) or
 the precise :class:`ParseError`. So a record is always exactly ``json.loads(line)``.
 
@@ -15,10 +15,12 @@ are fed to a :class:`~partialjson.Parser` only when ``.partial`` is read, each p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
+from . import _engine
 from .build import DEFAULT_LIMITS
 from .errors import LimitExceededError, ParseError
 from .parser import Parser
@@ -330,10 +332,16 @@ def _byte_offset(line: bytes, char_offset: int) -> int:
     return len(line.decode("utf-8", "replace")[:char_offset].encode("utf-8", "replace"))
 
 
-def _maybe_big_int(text: bytes) -> bool:
+def _py_maybe_big_int(text: bytes) -> bool:
     """Whether ``text`` may hold an integer literal of 19+ digits (orjson would make it a float).
 
     A line or chunk starts at a line start, where a number may begin without a preceding mark.
+    The compiled engine's ``maybe_big_int`` says the same in one pass without a copy.
     """
     marked = text.translate(_INT_RUNS)
     return marked.find(_LONG_INT) >= 0 or marked.startswith(_LONG_INT_AT_START)
+
+
+_maybe_big_int: Callable[[bytes], bool] = (
+    _py_maybe_big_int if _engine.compiled is None else _engine.compiled.maybe_big_int
+)
