@@ -243,12 +243,35 @@ static int num_whole(Engine *e, int *is_float) {
     return end == e->nlen;
 }
 
+/* ---------------------------------------------------------------- the fragment */
+
+/* The fragment being scanned: a str, or ASCII bytes read in place (the str is then made only
+   if an error message needs it). */
+typedef struct {
+    PyObject *str;      /* owned; NULL for bytes not yet needed as str */
+    const char *bytes;  /* the ASCII bytes, when str is NULL */
+    Py_ssize_t n;
+} Src;
+
+static PyObject *src_str(Src *b) {  /* borrowed */
+    if (!b->str) b->str = PyUnicode_DecodeASCII(b->bytes, b->n, NULL);
+    return b->str;
+}
+
+/* The text b[i:j] as a new str. */
+static PyObject *sub(Src *b, Py_ssize_t i, Py_ssize_t j) {
+    if (b->str) return PyUnicode_Substring(b->str, i, j);
+    return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, b->bytes + i, j - i);
+}
+
 /* ---------------------------------------------------------------- errors */
 
 /* Raise cls(msg) located at buf[i] (build.located); steals msg. Always returns NULL. */
-static PyObject *fail_at(Engine *e, PyObject *cls, PyObject *msg, PyObject *buf, Py_ssize_t i) {
+static PyObject *fail_at(Engine *e, PyObject *cls, PyObject *msg, Src *buf, Py_ssize_t i) {
     if (!msg) return NULL;
-    PyObject *exc = PyObject_CallFunction(located_fn, "OOOnnnn", cls, msg, buf, i, e->pos, e->nl, e->lstart);
+    PyObject *text = src_str(buf);
+    if (!text) { Py_DECREF(msg); return NULL; }
+    PyObject *exc = PyObject_CallFunction(located_fn, "OOOnnnn", cls, msg, text, i, e->pos, e->nl, e->lstart);
     Py_DECREF(msg);
     if (!exc) return NULL;
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
@@ -256,12 +279,13 @@ static PyObject *fail_at(Engine *e, PyObject *cls, PyObject *msg, PyObject *buf,
     return NULL;
 }
 
-static PyObject *describe(PyObject *buf, Py_ssize_t i) {
-    return PyObject_CallFunction(describe_fn, "On", buf, i);
+static PyObject *describe(Src *buf, Py_ssize_t i) {
+    PyObject *text = src_str(buf);
+    return text ? PyObject_CallFunction(describe_fn, "On", text, i) : NULL;
 }
 
 /* "expected <what the state allows>, found <the character>" */
-static PyObject *fail_expected(Engine *e, PyObject *buf, Py_ssize_t i) {
+static PyObject *fail_expected(Engine *e, Src *buf, Py_ssize_t i) {
     PyObject *what, *found, *msg;
     if (e->state == END) { what = END_EXPECTED; Py_INCREF(what); }
     else what = PyObject_CallFunction(expected_fn, "iO", e->state, e->is_list ? Py_True : Py_False);
@@ -274,7 +298,7 @@ static PyObject *fail_expected(Engine *e, PyObject *buf, Py_ssize_t i) {
     return fail_at(e, ParseErrorT, msg, buf, i);
 }
 
-static PyObject *fail_invalid_number(Engine *e, PyObject *buf, Py_ssize_t i, PyObject *text) {
+static PyObject *fail_invalid_number(Engine *e, Src *buf, Py_ssize_t i, PyObject *text) {
     if (!text) return NULL;
     PyObject *head = PyUnicode_Substring(text, 0, 40);
     Py_DECREF(text);
@@ -285,7 +309,7 @@ static PyObject *fail_invalid_number(Engine *e, PyObject *buf, Py_ssize_t i, PyO
 }
 
 /* A ValueError from int() (beyond the int-conversion limit) becomes LimitExceededError. */
-static PyObject *fail_conversion(Engine *e, PyObject *buf, Py_ssize_t i) {
+static PyObject *fail_conversion(Engine *e, Src *buf, Py_ssize_t i) {
     if (!PyErr_ExceptionMatches(PyExc_ValueError)) return NULL;
     PyObject *t, *v, *tb;
     PyErr_Fetch(&t, &v, &tb);
@@ -352,26 +376,10 @@ static int attach(Engine *e, PyObject *v, PyObject **out) {
     return r;
 }
 
-/* The str fragment `msg` (or the end of input when e->closing): the values it completes. */
-static PyObject *feed_text(Engine *e, PyObject *msg) {
-    PyObject *buf, *out = NULL, *v;
-    if (e->carry) {
-        buf = PyUnicode_Concat(e->carry, msg);
-        Py_CLEAR(e->carry);
-        if (!buf) return NULL;
-    } else {
-        buf = msg;
-        Py_INCREF(buf);
-    }
-#if PY_VERSION_HEX < 0x030C0000
-    if (PyUnicode_READY(buf) < 0) {
-        Py_DECREF(buf);
-        return NULL;
-    }
-#endif
-    const int kind = PyUnicode_KIND(buf);
-    const void *data = PyUnicode_DATA(buf);
-    const Py_ssize_t n = PyUnicode_GET_LENGTH(buf);
+/* Scan the fragment `buf` (its characters: kind, data, n), or the end of input when e->closing:
+   the values it completes. */
+static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, const Py_ssize_t n) {
+    PyObject *out = NULL, *v;
     Py_ssize_t i = 0, j, k;
     Py_UCS4 c;
     int is_float;
@@ -392,7 +400,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                 if (j > i) {
                     if (j - i > 256 || e->alen > 4096) {  /* a long run goes in directly */
                         CHECK(flush(e));
-                        PyObject *piece = (i == 0 && j == n) ? (Py_INCREF(buf), buf) : PyUnicode_Substring(buf, i, j);
+                        PyObject *piece = sub(buf, i, j);
                         if (!piece) FAIL;
                         Py_ssize_t r = grow(e, piece);
                         Py_DECREF(piece);
@@ -412,7 +420,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                     FAIL;
                 }
                 if (j + 1 == n) {  /* a cut escape */
-                    e->carry = PyUnicode_Substring(buf, j, n);
+                    e->carry = sub(buf, j, n);
                     if (!e->carry) FAIL;
                     i = n;
                     break;
@@ -451,7 +459,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                                 }
                             } else if (rl == 0 || (rl == 1 && PyUnicode_READ(kind, data, r0) == '\\') ||
                                        (pair_start && x == rend)) {
-                                e->carry = PyUnicode_Substring(buf, j, n);  /* wait for the pair */
+                                e->carry = sub(buf, j, n);  /* wait for the pair */
                                 if (!e->carry) FAIL;
                                 i = n;
                                 break;
@@ -461,7 +469,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                         grew = 1;
                         i = j + 6;
                     } else if (h == hend && hend < j + 6) {  /* cut: its rest may follow */
-                        e->carry = PyUnicode_Substring(buf, j, n);
+                        e->carry = sub(buf, j, n);
                         if (!e->carry) FAIL;
                         i = n;
                         break;
@@ -576,7 +584,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                 }
                 if (j < n && c == '"') {  /* the whole string is here */
                     if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
-                    v = PyUnicode_Substring(buf, i + 1, j);
+                    v = sub(buf, i + 1, j);
                     i = j + 1;
                     CHECK(attach(e, v, &out));
                     continue;
@@ -584,7 +592,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                 /* the string stays open: at the end of the fragment, an escape or a control
                    character (the string loop reads on from there) */
                 if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
-                PyObject *text = PyUnicode_Substring(buf, i + 1, j);
+                PyObject *text = sub(buf, i + 1, j);
                 if (!text) FAIL;
                 i = j;
                 e->state = STR;
@@ -646,7 +654,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                 if (c == '-' && (i + 1 == n || !IS_DIGIT(PyUnicode_READ(kind, data, i + 1)))) {
                     k = i + 1;  /* "-" without a digit: cut by the fragment's end, or malformed */
                     if (k != n) {
-                        fail_invalid_number(e, buf, i, PyUnicode_Substring(buf, i, numch_end(kind, data, k, n)));
+                        fail_invalid_number(e, buf, i, sub(buf, i, numch_end(kind, data, k, n)));
                         FAIL;
                     }
                 } else {
@@ -666,7 +674,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                     Py_XDECREF(v);
                     if (k != n) k = numch_end(kind, data, k, n);
                     if (k != n) {
-                        fail_invalid_number(e, buf, i, PyUnicode_Substring(buf, i, k));
+                        fail_invalid_number(e, buf, i, sub(buf, i, k));
                         FAIL;
                     }
                     e->nlen = 0;
@@ -692,7 +700,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                     continue;
                 }
                 if (i + m == n) {  /* cut: its rest may follow */
-                    e->carry = PyUnicode_Substring(buf, i, n);
+                    e->carry = sub(buf, i, n);
                     if (!e->carry) FAIL;
                     i = n;
                     break;
@@ -711,7 +719,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
                 }
                 if (j < n && c == '"') {  /* the whole key */
                     if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
-                    PyObject *text = PyUnicode_Substring(buf, i + 1, j);
+                    PyObject *text = sub(buf, i + 1, j);
                     if (!text) FAIL;
                     PyObject *kk = PyDict_SetDefault(e->memo, text, text);  /* one string per key */
                     Py_DECREF(text);
@@ -771,7 +779,6 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
     e->pos += n - (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);
 
     if (!e->closing) {
-        Py_DECREF(buf);
         if (out) return out;
         return PyTuple_New(0);
     }
@@ -796,7 +803,7 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
         }
         Py_DECREF(value);
         if (!what) FAIL;
-        PyObject *tail = PyUnicode_Substring(buf, n > 20 ? n - 20 : 0, n);
+        PyObject *tail = sub(buf, n > 20 ? n - 20 : 0, n);
         if (!tail) { Py_DECREF(what); FAIL; }
         PyObject *exc = PyObject_CallFunction(IncompleteT, "OnnnO", what, e->pos, e->nl + 1, e->pos - e->lstart + 1, tail);
         Py_DECREF(what);
@@ -807,16 +814,45 @@ static PyObject *feed_text(Engine *e, PyObject *msg) {
         }
         FAIL;
     }
-    Py_DECREF(buf);
     if (e->multiple) return out ? out : PyList_New(0);
     Py_XDECREF(out);
     return PyObject_GetAttr(e->owner, s_value);
 error:
-    Py_DECREF(buf);
     Py_XDECREF(out);
     return NULL;
 #undef FAIL
 #undef CHECK
+}
+
+/* The str fragment `msg` (after the carry of a cut token, if any). */
+static PyObject *feed_text(Engine *e, PyObject *msg) {
+    Src src = {NULL, NULL, 0};
+    if (e->carry) {
+        src.str = PyUnicode_Concat(e->carry, msg);
+        Py_CLEAR(e->carry);
+        if (!src.str) return NULL;
+    } else {
+        src.str = msg;
+        Py_INCREF(msg);
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(src.str) < 0) {
+        Py_DECREF(src.str);
+        return NULL;
+    }
+#endif
+    src.n = PyUnicode_GET_LENGTH(src.str);
+    PyObject *r = scan(e, &src, PyUnicode_KIND(src.str), PyUnicode_DATA(src.str), src.n);
+    Py_XDECREF(src.str);
+    return r;
+}
+
+/* ASCII bytes, read in place: the same as their str, without making it. */
+static PyObject *feed_ascii(Engine *e, const char *bytes, Py_ssize_t n) {
+    Src src = {NULL, bytes, n};
+    PyObject *r = scan(e, &src, PyUnicode_1BYTE_KIND, bytes, n);
+    Py_XDECREF(src.str);
+    return r;
 }
 
 /* A fragment of any accepted type: decoded, then fed (build.engine's loop head). */
@@ -824,7 +860,12 @@ static PyObject *feed(Engine *e, PyObject *msg) {
     PyObject *text = NULL, *r;
     if (PyUnicode_CheckExact(msg)) return feed_text(e, msg);
     if (PyBytes_CheckExact(msg) && e->plain_utf8) {
-        /* decoding inline: no cut sequence pending and past a possible BOM */
+        /* decoding inline: no cut sequence pending and past a possible BOM; ASCII (the
+           common case) is scanned in place */
+        const char *b = PyBytes_AS_STRING(msg);
+        Py_ssize_t n = PyBytes_GET_SIZE(msg), k = 0;
+        while (k < n && !(b[k] & 0x80)) k++;
+        if (k == n && !e->carry) return feed_ascii(e, b, n);
         text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), "strict");
         if (!text) {
             if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) return NULL;
@@ -857,7 +898,8 @@ static PyObject *feed(Engine *e, PyObject *msg) {
             Py_DECREF(good);
             Py_XDECREF(tb);
             if (!all) { Py_XDECREF(emsg); Py_XDECREF(t); Py_XDECREF(v); return NULL; }
-            fail_at(e, (PyObject *)Py_TYPE(v), emsg, all, PyUnicode_GET_LENGTH(all));
+            Src text = {all, NULL, PyUnicode_GET_LENGTH(all)};  /* (owns all) */
+            fail_at(e, (PyObject *)Py_TYPE(v), emsg, &text, text.n);
             Py_DECREF(all);
             Py_XDECREF(t);
             Py_XDECREF(v);
