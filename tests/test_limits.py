@@ -73,7 +73,7 @@ def test_million_digit_number() -> None:
     # within max_number, Python's own int-conversion limit surfaces as a ParseError too
     for chunks in (["9" * 5000], ["9" * 5000, " "], ["[" + "9" * 5000 + "]"]):
         p = Parser()
-        with pytest.raises(ParseError, match="4300 digits"):
+        with pytest.raises(ParseError, match=r"limit \(4300"):
             for c in chunks:
                 p.feed(c)
             p.close()
