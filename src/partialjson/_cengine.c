@@ -215,6 +215,30 @@ static PyObject *number_at(int kind, const void *data, Py_ssize_t i, Py_ssize_t 
     return v;
 }
 
+/* End of the run of plain string characters from j: up to a quote, a backslash or a control
+   character (build.py: scan.plain_run). */
+static inline Py_ssize_t plain_end(int kind, const void *data, Py_ssize_t j, Py_ssize_t n) {
+    while (j < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, j);
+        if (c == '"' || c == '\\' || c < 0x20) break;
+        j++;
+    }
+    return j;
+}
+
+/* End of the run of hex digits from h (before `end`); their value in *value. */
+static inline Py_ssize_t hex_run(int kind, const void *data, Py_ssize_t h, Py_ssize_t end, Py_UCS4 *value) {
+    Py_UCS4 v = 0;
+    while (h < end) {
+        Py_UCS4 x = PyUnicode_READ(kind, data, h);
+        if (!IS_HEX(x)) break;
+        v = v * 16 + (x <= '9' ? x - '0' : (x | 0x20) - 'a' + 10);
+        h++;
+    }
+    *value = v;
+    return h;
+}
+
 /* End of the run of number characters from k. */
 static Py_ssize_t numch_end(int kind, const void *data, Py_ssize_t k, Py_ssize_t n) {
     while (k < n && IS_NUMCH(PyUnicode_READ(kind, data, k))) k++;
@@ -232,15 +256,6 @@ static int num_append(Engine *e, int kind, const void *data, Py_ssize_t i, Py_ss
     for (Py_ssize_t j = i; j < k; j++) e->num[e->nlen++] = (char)PyUnicode_READ(kind, data, j);
     e->num[e->nlen] = 0;
     return 0;
-}
-
-/* Whether the cut number's text is a whole RFC 8259 number (build: is_number). */
-static int num_whole(Engine *e, int *is_float) {
-    PyObject *t = PyUnicode_FromStringAndSize(e->num, e->nlen);
-    if (!t) return -1;
-    Py_ssize_t end = match_number(PyUnicode_KIND(t), PyUnicode_DATA(t), 0, e->nlen, is_float);
-    Py_DECREF(t);
-    return end == e->nlen;
 }
 
 /* ---------------------------------------------------------------- the fragment */
@@ -391,12 +406,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             /* ---- inside a string: decode up to the closing quote or the fragment end */
             int val = e->state == STR, fin = 0, grew = 0;
             for (;;) {
-                j = i;
-                while (j < n) {
-                    c = PyUnicode_READ(kind, data, j);
-                    if (c == '"' || c == '\\' || c < 0x20) break;
-                    j++;
-                }
+                j = plain_end(kind, data, i, n);
                 if (j > i) {
                     if (j - i > 256 || e->alen > 4096) {  /* a long run goes in directly */
                         CHECK(flush(e));
@@ -427,13 +437,9 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 }
                 c = PyUnicode_READ(kind, data, j + 1);
                 if (c == 'u') {
-                    Py_ssize_t h = j + 2, hend = j + 6 < n ? j + 6 : n;
-                    Py_UCS4 cp = 0;
-                    while (h < hend && IS_HEX(PyUnicode_READ(kind, data, h))) {
-                        Py_UCS4 x = PyUnicode_READ(kind, data, h);
-                        cp = cp * 16 + (x <= '9' ? x - '0' : (x | 0x20) - 'a' + 10);
-                        h++;
-                    }
+                    Py_ssize_t hend = j + 6 < n ? j + 6 : n;
+                    Py_UCS4 cp;
+                    Py_ssize_t h = hex_run(kind, data, j + 2, hend, &cp);
                     if (h == j + 6) {
                         if (cp >= 0xD800 && cp <= 0xDBFF) {
                             /* a high surrogate: combined with a following low one, as
@@ -442,14 +448,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                             int pair_start = rl >= 2 && PyUnicode_READ(kind, data, r0) == '\\' &&
                                              PyUnicode_READ(kind, data, r0 + 1) == 'u';
                             Py_UCS4 lo = 0;
-                            Py_ssize_t x = r0 + 2;
-                            if (pair_start) {
-                                while (x < rend && IS_HEX(PyUnicode_READ(kind, data, x))) {
-                                    Py_UCS4 y = PyUnicode_READ(kind, data, x);
-                                    lo = lo * 16 + (y <= '9' ? y - '0' : (y | 0x20) - 'a' + 10);
-                                    x++;
-                                }
-                            }
+                            Py_ssize_t x = pair_start ? hex_run(kind, data, r0 + 2, rend, &lo) : r0 + 2;
                             if (rl == 6) {
                                 if (pair_start && x == rend && lo >= 0xDC00 && lo <= 0xDFFF) {
                                     CHECK(acc_char(e, 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)));
@@ -528,11 +527,8 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             if (e->nlen > e->max_number) { NUMBER_LIMIT(buf, k); FAIL; }
             if (k == n) { i = n; break; }
             Py_ssize_t start = k - e->nlen;  /* where the number began, before this fragment */
-            PyObject *t = PyUnicode_FromStringAndSize(e->num, e->nlen);
-            if (!t) FAIL;
-            Py_ssize_t end = match_number(PyUnicode_KIND(t), PyUnicode_DATA(t), 0, e->nlen, &is_float);
-            Py_DECREF(t);
-            if (end != e->nlen) {
+            /* (the ASCII buffer reads as 1-byte characters) */
+            if (match_number(PyUnicode_1BYTE_KIND, e->num, 0, e->nlen, &is_float) != e->nlen) {
                 fail_invalid_number(e, buf, start, PyUnicode_FromStringAndSize(e->num, e->nlen));
                 FAIL;
             }
@@ -576,13 +572,8 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
         case VALUE:
         case FIRST_ITEM:
             if (c == '"') {
-                j = i + 1;
-                while (j < n) {
-                    c = PyUnicode_READ(kind, data, j);
-                    if (c == '"' || c == '\\' || c < 0x20) break;
-                    j++;
-                }
-                if (j < n && c == '"') {  /* the whole string is here */
+                j = plain_end(kind, data, i + 1, n);
+                if (j < n && PyUnicode_READ(kind, data, j) == '"') {  /* the whole string is here */
                     if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
                     v = sub(buf, i + 1, j);
                     i = j + 1;
@@ -711,13 +702,8 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
         case KEY:
         case FIRST_KEY:
             if (c == '"') {
-                j = i + 1;
-                while (j < n) {
-                    c = PyUnicode_READ(kind, data, j);
-                    if (c == '"' || c == '\\' || c < 0x20) break;
-                    j++;
-                }
-                if (j < n && c == '"') {  /* the whole key */
+                j = plain_end(kind, data, i + 1, n);
+                if (j < n && PyUnicode_READ(kind, data, j) == '"') {  /* the whole key */
                     if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
                     PyObject *text = sub(buf, i + 1, j);
                     if (!text) FAIL;
@@ -855,6 +841,17 @@ static PyObject *feed_ascii(Engine *e, const char *bytes, Py_ssize_t n) {
     return r;
 }
 
+/* decoder.<name>([arg, ]chars_before): its offsets count from the stream's characters before
+   this fragment (the carry included). */
+static PyObject *call_decoder(Engine *e, PyObject *name, PyObject *arg) {
+    PyObject *before = PyLong_FromSsize_t(e->pos + (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0));
+    if (!before) return NULL;
+    PyObject *r = arg ? PyObject_CallMethodObjArgs(e->decoder, name, arg, before, NULL)
+                      : PyObject_CallMethodObjArgs(e->decoder, name, before, NULL);
+    Py_DECREF(before);
+    return r;
+}
+
 /* A fragment of any accepted type: decoded, then fed (build.engine's loop head). */
 static PyObject *feed(Engine *e, PyObject *msg) {
     PyObject *text = NULL, *r;
@@ -866,7 +863,7 @@ static PyObject *feed(Engine *e, PyObject *msg) {
         Py_ssize_t n = PyBytes_GET_SIZE(msg), k = 0;
         while (k < n && !(b[k] & 0x80)) k++;
         if (k == n && !e->carry) return feed_ascii(e, b, n);
-        text = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(msg), PyBytes_GET_SIZE(msg), "strict");
+        text = PyUnicode_DecodeUTF8(b, n, "strict");
         if (!text) {
             if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) return NULL;
             PyErr_Clear();  /* a cut sequence at the end, or bad bytes: the decoder sorts it out */
@@ -876,16 +873,13 @@ static PyObject *feed(Engine *e, PyObject *msg) {
     if (text) {
         /* decoded inline */
     } else if (PyBytes_Check(msg) || PyByteArray_Check(msg) || PyMemoryView_Check(msg)) {
-        Py_ssize_t before = e->pos + (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);
         if (!e->decoder) {
             e->decoder = PyObject_CallNoArgs(DecoderT);
             if (!e->decoder) return NULL;
             int start = e->pos == 0 && !e->carry && !e->top && e->state == VALUE;
             if (PyObject_SetAttr(e->decoder, s_start, start ? Py_True : Py_False) < 0) return NULL;
         }
-        PyObject *b = PyLong_FromSsize_t(before);
-        text = b ? PyObject_CallMethodObjArgs(e->decoder, s_decode, msg, b, NULL) : NULL;
-        Py_XDECREF(b);
+        text = call_decoder(e, s_decode, msg);
         if (!text) {
             if (!PyErr_ExceptionMatches(ParseErrorT)) return NULL;
             PyObject *t, *v, *tb;
@@ -898,7 +892,7 @@ static PyObject *feed(Engine *e, PyObject *msg) {
             Py_DECREF(good);
             Py_XDECREF(tb);
             if (!all) { Py_XDECREF(emsg); Py_XDECREF(t); Py_XDECREF(v); return NULL; }
-            Src text = {all, NULL, PyUnicode_GET_LENGTH(all)};  /* (owns all) */
+            Src text = {all, NULL, PyUnicode_GET_LENGTH(all)};
             fail_at(e, (PyObject *)Py_TYPE(v), emsg, &text, text.n);
             Py_DECREF(all);
             Py_XDECREF(t);
@@ -914,17 +908,14 @@ static PyObject *feed(Engine *e, PyObject *msg) {
     } else if (msg == CLOSE) {
         e->closing = 1;
         if (e->decoder) {
-            Py_ssize_t before = e->pos + (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);
-            PyObject *b = PyLong_FromSsize_t(before);
-            r = b ? PyObject_CallMethodObjArgs(e->decoder, s_finish, b, NULL) : NULL;
-            Py_XDECREF(b);
+            r = call_decoder(e, s_finish, NULL);
             if (!r) return NULL;
             Py_DECREF(r);
         }
         /* A whole number ends at end of input as it would at whitespace; a cut one ("-", "1.")
            stays open and the input is incomplete. */
-        int is_float, whole = 0;
-        if (e->state == NUM && (whole = num_whole(e, &is_float)) < 0) return NULL;
+        int is_float;
+        int whole = e->state == NUM && match_number(PyUnicode_1BYTE_KIND, e->num, 0, e->nlen, &is_float) == e->nlen;
         return feed_text(e, whole ? SPACE : EMPTY);
     } else {
         return PyErr_Format(PyExc_TypeError, "feed() takes str or bytes, not %s", Py_TYPE(msg)->tp_name);
@@ -982,42 +973,31 @@ static PyObject *Engine_next(Engine *e) { return Engine_send(e, Py_None); }
 
 /* ---------------------------------------------------------------- the type */
 
+/* The object fields, other than the container stack: one list for the GC's traverse and clear,
+   so that neither can miss one. */
+#define ENGINE_OBJECTS(X) X(owner) X(on_fail) X(on_close) X(memo) X(top) X(key) X(box) X(sc) X(sk) \
+    X(carry) X(decoder)
+
 static int Engine_traverse(Engine *e, visitproc visit, void *arg) {
-    Py_VISIT(e->owner);
-    Py_VISIT(e->on_fail);
-    Py_VISIT(e->on_close);
     for (Py_ssize_t d = 0; d < e->depth; d++) {
         Py_VISIT(e->stk[d]);
         Py_VISIT(e->kstk[d]);
     }
-    Py_VISIT(e->memo);
-    Py_VISIT(e->top);
-    Py_VISIT(e->key);
-    Py_VISIT(e->box);
-    Py_VISIT(e->sc);
-    Py_VISIT(e->sk);
-    Py_VISIT(e->carry);
-    Py_VISIT(e->decoder);
+#define VISIT_FIELD(f) Py_VISIT(e->f);
+    ENGINE_OBJECTS(VISIT_FIELD)
+#undef VISIT_FIELD
     return 0;
 }
 
 static int Engine_clear(Engine *e) {
-    Py_CLEAR(e->owner);
-    Py_CLEAR(e->on_fail);
-    Py_CLEAR(e->on_close);
     while (e->depth > 0) {
         e->depth--;
         Py_CLEAR(e->stk[e->depth]);
         Py_CLEAR(e->kstk[e->depth]);
     }
-    Py_CLEAR(e->memo);
-    Py_CLEAR(e->top);
-    Py_CLEAR(e->key);
-    Py_CLEAR(e->box);
-    Py_CLEAR(e->sc);
-    Py_CLEAR(e->sk);
-    Py_CLEAR(e->carry);
-    Py_CLEAR(e->decoder);
+#define CLEAR_FIELD(f) Py_CLEAR(e->f);
+    ENGINE_OBJECTS(CLEAR_FIELD)
+#undef CLEAR_FIELD
     return 0;
 }
 
@@ -1119,17 +1099,10 @@ static PyObject *maybe_big_int(PyObject *self, PyObject *arg) {
     return PyBool_FromLong(found);
 }
 
-static PyObject *take(PyObject *module, const char *name) {
-    PyObject *v = PyObject_GetAttrString(module, name);
-    return v;
-}
-
 /* bind(build_module): the sentinels, error classes and cold-path helpers of the Python engine. */
 static PyObject *bind(PyObject *self, PyObject *module) {
-    PyObject *errors = take(module, "ParseError");
-    if (!errors) return NULL;
-    Py_XSETREF(ParseErrorT, errors);
-#define TAKE(var, name) do { PyObject *x_ = take(module, name); if (!x_) return NULL; Py_XSETREF(var, x_); } while (0)
+#define TAKE(var, name) do { PyObject *x_ = PyObject_GetAttrString(module, name); if (!x_) return NULL; Py_XSETREF(var, x_); } while (0)
+    TAKE(ParseErrorT, "ParseError");
     TAKE(LimitT, "LimitExceededError");
     TAKE(IncompleteT, "IncompleteJSONError");
     TAKE(DecoderT, "Utf8Decoder");
@@ -1140,7 +1113,7 @@ static PyObject *bind(PyObject *self, PyObject *module) {
     TAKE(expected_fn, "_expected");
     TAKE(inside_fn, "_inside");
     {
-        PyObject *table = take(module, "_EXPECTED");
+        PyObject *table = PyObject_GetAttrString(module, "_EXPECTED");
         if (!table) return NULL;
         PyObject *key = PyLong_FromLong(END);
         PyObject *v = key ? PyObject_GetItem(table, key) : NULL;
