@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import warnings
 from types import ModuleType
-from typing import Any
 
 from . import build
 
@@ -60,12 +59,9 @@ def _stale(module: ModuleType) -> bool:
 
 #: The compiled module (its ``engine`` and ``maybe_big_int``), or None: the Python ones run.
 compiled = _select()
-#: The engine this process runs: ``build.engine`` (compiled, or the Python one).
-engine: Any = build.python_engine
-if compiled is not None:
+if compiled is not None:  # build.engine, the one the parsers use, becomes the compiled engine
     compiled.bind(build)
-    engine = compiled.engine
-build.engine = engine
+    build.engine = compiled.engine
 #: Which engine this process runs: "compiled" (C) or "python".
 ENGINE = "python" if compiled is None else "compiled"
 #: The compiled engine is older than _cengine.c: reinstall to recompile it.

@@ -9,7 +9,7 @@ generator locals because attribute access per token would cost more than the tok
   objects, attached to their parent the moment they open, so the partial value is always the
   same object graph, mutated in place (never rebuilt, never copied);
 * ``sc[sk]`` -- the slot holding the text of an open string: its place in the partial value,
-  or the private ``sbox[0]`` for a key or a hidden string; ``nparts`` -- an open number;
+  or the private ``sbox[0]`` for a key or a hidden string; ``num`` -- an open number;
   ``carry`` -- at most 11 characters of a cut token that cannot be scanned yet (a literal such as
   ``tr``, an escape such as ``\\u00`` or a high surrogate waiting for its pair).
 
@@ -188,10 +188,8 @@ def python_engine(
     sbox = [""]  # the slot of a key or a hidden string (one that is not in the partial value)
     sc: Any = sbox  # the open string's slot: sc[sk] (see grow)
     sk: Any = 0
-    # The pieces of an open number cut by fragment boundaries, and their length: joined once
-    # when it ends (appending to a generator local would copy it, see grow()).
-    nparts: list[str] = []
-    nlen = 0
+    num = ""  # text of an open number cut by a fragment boundary (only this local holds it:
+    # += extends it in place)
     carry = ""  # a cut literal or escape, rescanned with the next fragment
     pos = 0  # offset of buf[0] in the stream (characters)
     nl = 0  # newlines before pos
@@ -233,7 +231,7 @@ def python_engine(
                         decoder.finish(pos + len(carry))
                     # A whole number ends at end of input as it would at whitespace; a cut one
                     # ("-", "1.") stays open and the input is incomplete.
-                    msg = " " if state == NUM and is_number("".join(nparts)) else ""
+                    msg = " " if state == NUM and is_number(num) else ""
                 else:
                     raise TypeError(f"feed() takes str or bytes, not {type(msg).__name__}")
 
@@ -259,9 +257,8 @@ def python_engine(
             # Fast path: a number cut by the previous fragment goes on with digits only.
             if state == NUM and msg.isdigit() and msg.isascii():
                 pos += len(msg)
-                nparts.append(msg)
-                nlen += len(msg)
-                if nlen > max_number:
+                num += msg
+                if len(num) > max_number:
                     raise located(LimitExceededError, f"number longer than max_number={max_number}", msg, len(msg), pos - len(msg), nl, lstart)
                 res = ()
                 continue
@@ -384,14 +381,12 @@ def python_engine(
                 elif state == NUM:
                     # ---- a number cut by the previous fragment boundary (i == 0 here)
                     k = numch(buf, i).end() if buf[i] in numchars else i
-                    nparts.append(buf[i:k])
-                    nlen += k - i
-                    if nlen > max_number:
+                    num += buf[i:k]
+                    if len(num) > max_number:
                         raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, k, pos, nl, lstart)
                     if k == n:
                         i = n
                         break
-                    num = "".join(nparts)
                     start = k - len(num)  # where the number began, before this fragment
                     try:
                         v, end = scan_num(num, 0)
@@ -401,6 +396,7 @@ def python_engine(
                         raise located(LimitExceededError, str(err), buf, start, pos, nl, lstart) from None
                     if end != len(num):
                         raise located(ParseError, f"invalid number {num[:40]!r}", buf, start, pos, nl, lstart)
+                    num = ""
                     i = k
                 else:
                     c = buf[i]
@@ -499,9 +495,8 @@ def python_engine(
                                     k = numch(buf, k).end()
                                 if k != n:
                                     raise located(ParseError, f"invalid number {buf[i:k][:40]!r}", buf, i, pos, nl, lstart)
-                                nparts = [buf[i:]]
-                                nlen = n - i
-                                if nlen > max_number:
+                                num = buf[i:]
+                                if len(num) > max_number:
                                     raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, i, pos, nl, lstart)
                                 state = NUM
                                 i = n
@@ -522,17 +517,13 @@ def python_engine(
                     elif state == KEY or state == FIRST_KEY:
                         if c == '"':
                             mk = key_colon(buf, i)  # the whole key, if its closing quote is here
-                            if mk is None:
-                                j = -1
-                            else:
-                                text = mk.group(1)
-                                j = mk.end()
-                                state = COLON if mk.lastindex == 1 else VALUE
-                            if j >= 0:
-                                key = memo.setdefault(text, text)  # one string per distinct key, as json.loads
+                            if mk is not None:
+                                key = mk.group(1)
+                                key = memo.setdefault(key, key)  # one string per distinct key, as json.loads
                                 if big and len(key) > max_string:
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
-                                i = j
+                                i = mk.end()
+                                state = COLON if mk.lastindex == 1 else VALUE
                                 if on_close is not None:
                                     on_close(KEY_DONE, top, key)
                                 continue
