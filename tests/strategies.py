@@ -47,3 +47,25 @@ def splits(draw: st.DrawFn, data: Any) -> list[Any]:
     cuts = sorted(set(draw(st.lists(st.integers(0, n), max_size=min(n, 40)))))
     bounds = [0, *cuts, n]
     return [data[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+ALPHABET = st.sampled_from(list('{}[]:,"\\ 0123456789-+.eEtrufalsn\n\tx\x00\x1fé😀\ufeff\u00a0'))
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    """A random document with up to four random edits (insert, delete, replace, truncate)."""
+    text = draw(documents())
+    for _ in range(draw(st.integers(1, 4))):
+        k = draw(st.integers(0, len(text)))
+        op = draw(st.sampled_from(["insert", "delete", "replace", "truncate"]))
+        c = draw(ALPHABET)
+        if op == "insert":
+            text = text[:k] + c + text[k:]
+        elif op == "delete":
+            text = text[:k] + text[k + 1 :]
+        elif op == "replace":
+            text = text[:k] + c + text[k + 1 :]
+        else:
+            text = text[:k]
+    return text

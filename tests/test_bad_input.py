@@ -15,27 +15,7 @@ from hypothesis import strategies as st
 import partialjson.parser
 from fuzz.oracle import parse_verdict, reference, same
 from partialjson import JSONLParser
-from tests.strategies import documents, splits
-
-ALPHABET = st.sampled_from(list('{}[]:,"\\ 0123456789-+.eEtrufalsn\n\tx\x00\x1fé😀\ufeff\u00a0'))
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    text = draw(documents())
-    for _ in range(draw(st.integers(1, 4))):
-        k = draw(st.integers(0, len(text)))
-        op = draw(st.sampled_from(["insert", "delete", "replace", "truncate"]))
-        c = draw(ALPHABET)
-        if op == "insert":
-            text = text[:k] + c + text[k:]
-        elif op == "delete":
-            text = text[:k] + text[k + 1 :]
-        elif op == "replace":
-            text = text[:k] + c + text[k + 1 :]
-        else:
-            text = text[:k]
-    return text
+from tests.strategies import mutated, splits
 
 
 @settings(max_examples=1000, deadline=None)

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 
 from fuzz.oracle import C_ENGINE, ENGINE_OPTIONS, engines_agree
 from tests.corpus import TEST_PARSING, chunkings, random_splits
-from tests.strategies import splits
-from tests.test_bad_input import mutated
+from tests.strategies import mutated, splits
 
 if C_ENGINE is None:  # (the oracle binds it directly: it runs whichever engine is selected)
     if os.environ.get("CI"):
