@@ -299,6 +299,15 @@ static PyObject *describe(Src *buf, Py_ssize_t i) {
     return text ? PyObject_CallFunction(describe_fn, "On", text, i) : NULL;
 }
 
+/* A ParseError at buf[i] whose message is `fmt` with buf[i] described in its one %U. */
+static PyObject *fail_describing(Engine *e, const char *fmt, Src *buf, Py_ssize_t i) {
+    PyObject *found = describe(buf, i);
+    if (!found) return NULL;
+    PyObject *msg = PyUnicode_FromFormat(fmt, found);
+    Py_DECREF(found);
+    return fail_at(e, ParseErrorT, msg, buf, i);
+}
+
 /* "expected <what the state allows>, found <the character>" */
 static PyObject *fail_expected(Engine *e, Src *buf, Py_ssize_t i) {
     PyObject *what, *found, *msg;
@@ -422,11 +431,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 c = PyUnicode_READ(kind, data, j);
                 if (c == '"') { i = j + 1; fin = 1; break; }
                 if (c != '\\') {
-                    PyObject *d = describe(buf, j);
-                    if (!d) FAIL;
-                    PyObject *m = PyUnicode_FromFormat("invalid %U in string (must be escaped)", d);
-                    Py_DECREF(d);
-                    fail_at(e, ParseErrorT, m, buf, j);
+                    fail_describing(e, "invalid %U in string (must be escaped)", buf, j);
                     FAIL;
                 }
                 if (j + 1 == n) {  /* a cut escape */
@@ -742,13 +747,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 e->state = VALUE;
                 continue;
             }
-            {
-                PyObject *d = describe(buf, i);
-                if (!d) FAIL;
-                PyObject *m = PyUnicode_FromFormat("expected ':' after an object key, found %U", d);
-                Py_DECREF(d);
-                fail_at(e, ParseErrorT, m, buf, i);
-            }
+            fail_describing(e, "expected ':' after an object key, found %U", buf, i);
             FAIL;
         default: /* END */
             fail_expected(e, buf, i);
