@@ -11,7 +11,7 @@ repeated when ``pyproject.toml``, ``setup.py`` or the C source changes, so the c
 never lags behind its source.
 
 ``test`` runs pytest twice: on the compiled engine, then on the pure-Python engine
-(``PARTIALJSON_ENGINE=python``), so both pass the same suite. Under CI (``CI`` set) a missing
+(``MIDSTREAM_ENGINE=python``), so both pass the same suite. Under CI (``CI`` set) a missing
 compiled engine is a failure; elsewhere only the pure-Python pass runs, with a notice.
 """
 
@@ -29,7 +29,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 #: What setup.py compiles: a change to it means recompiling.
-COMPILED = ["src/partialjson/_cengine.c"]
+COMPILED = ["src/midstream/engine/_cengine.c"]
 
 
 def ensure(extras: str) -> None:
@@ -44,7 +44,7 @@ def ensure(extras: str) -> None:
     if stamp.exists() and stamp.read_text() == stamp_text:
         return
     target = f".[{extras}]" if extras else "."
-    print(f"installing partialjson{target[1:]} into {VENV} ...", flush=True)
+    print(f"installing midstream{target[1:]} into {VENV} ...", flush=True)
     subprocess.run(
         [str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target],
         cwd=ROOT,
@@ -58,15 +58,15 @@ def run(*args: str, env: dict[str, str] | None = None) -> int:
 
 
 def compiled_engine_installed() -> bool:
-    probe = "import partialjson, sys; sys.exit(partialjson.ENGINE != 'compiled')"
+    probe = "import midstream, sys; sys.exit(midstream.ENGINE != 'compiled')"
     return run("-c", probe) == 0
 
 
 def pytest_passes() -> list[dict[str, str]]:
     """The pytest runs: one per engine, the compiled one first when it is installed."""
-    passes = [{"PARTIALJSON_ENGINE": "python"}]
+    passes = [{"MIDSTREAM_ENGINE": "python"}]
     if compiled_engine_installed() or os.environ.get("CI"):  # under CI, a missing one fails
-        passes.insert(0, {"PARTIALJSON_ENGINE": "compiled"})
+        passes.insert(0, {"MIDSTREAM_ENGINE": "compiled"})
     else:
         print("note: no compiled engine here (see setup.py); testing the pure-Python engine only")
     return passes
@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
     rest = argv[1:]
     if cmd == "demo":
         ensure("")
-        return run("-m", "partialjson", "demo", *rest)
+        return run("-m", "midstream", "demo", *rest)
     if cmd == "test":
         ensure("test")
         for step in (("-m", "ruff", "check", "."), ("-m", "mypy")):

@@ -1,1 +1,1 @@
-"""Benchmarks of partialjson against its peers, run side by side in one process."""
+"""Benchmarks of midstream against its peers, run side by side in one process."""

@@ -1,7 +1,7 @@
 """Run the benchmarks: ``python3 dev.py bench`` (or ``python -m benchmarks`` in the venv).
 
 Every library is timed in this one process, on the same inputs; each table gives absolute
-times and the ratio to partialjson measured in the same run. Raw results go to
+times and the ratio to midstream measured in the same run. Raw results go to
 ``benchmarks/results/latest.json``.
 
 Scenario "partial": a document arrives in seeded ~4-character deltas and the partial value is
@@ -17,9 +17,9 @@ deltas, partial value read after every delta and final value only. A peer whose 
 pass the cap is timed on doubling prefixes of the deltas and extrapolated with the exponent the
 last two prefixes show (marked as such).
 
-Engines: this process runs whichever engine ``partialjson.ENGINE`` names (the compiled one when
+Engines: this process runs whichever engine ``midstream.ENGINE`` names (the compiled one when
 it is installed); the pure-Python engine is then measured too, in a child process on the same
-inputs (``PARTIALJSON_ENGINE=python``), and its rows are marked "[pure Python]".
+inputs (``MIDSTREAM_ENGINE=python``), and its rows are marked "[pure Python]".
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ from typing import Any
 
 import orjson
 
-import partialjson
+import midstream
 from benchmarks.docs import deltas, jsonl_text, llm_document, llm_models
 from benchmarks.events import Sink
 from benchmarks.targets import PURE  # the mark of rows measured on the pure-Python engine
-from partialjson import JSONLParser, Parser
+from midstream import JSONLParser, Parser
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = [1_000, 10_000, 100_000, 1_000_000]
@@ -53,7 +53,7 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 STANDARD = SHARED / "bench"  # the standard JSON benchmark documents
 JSONL_CORPUS = SHARED / "jsonl"  # real NDJSON files
 
-#: Set by ``--only-partialjson`` (the child process that measures the other engine): no peers.
+#: Set by ``--only-midstream`` (the child process that measures the other engine): no peers.
 ONLY_OURS = False
 
 
@@ -72,7 +72,7 @@ def best_time(fn: Callable[[], Any], min_total: float = 0.3, max_runs: int = 50)
 # ---- scenario: partial value after every delta -------------------------------------------
 
 
-def run_partialjson(ds: list[str] | list[bytes]) -> Any:
+def run_midstream(ds: list[str] | list[bytes]) -> Any:
     p = Parser()
     feed = p.feed
     for d in ds:
@@ -81,7 +81,7 @@ def run_partialjson(ds: list[str] | list[bytes]) -> Any:
     return p.close()
 
 
-def run_partialjson_feed_only(ds: list[str]) -> Any:
+def run_midstream_feed_only(ds: list[str]) -> Any:
     from benchmarks.events import feed_all
 
     return feed_all(ds)
@@ -211,15 +211,15 @@ def bench_partial(sizes: list[int], cap: float) -> list[dict[str, Any]]:
         ds = deltas(text)
         bds = [d.encode() for d in deltas(text)]
         expected = json.loads(text)
-        assert run_partialjson(ds) == expected
+        assert run_midstream(ds) == expected
         row: dict[str, Any] = {"size": len(text), "deltas": len(ds), "times": {}}
         # (best of more runs than the peers get: the linearity target compares these across sizes)
-        row["times"]["partialjson"] = best_time(lambda ds=ds: run_partialjson(ds), min_total=1.0)
-        row["times"]["partialjson (feed only)"] = best_time(
-            lambda ds=ds: run_partialjson_feed_only(ds), min_total=1.0
+        row["times"]["midstream"] = best_time(lambda ds=ds: run_midstream(ds), min_total=1.0)
+        row["times"]["midstream (feed only)"] = best_time(
+            lambda ds=ds: run_midstream_feed_only(ds), min_total=1.0
         )
-        row["times"]["partialjson (bytes deltas)"] = best_time(
-            lambda bds=bds: run_partialjson(bds), min_total=1.0
+        row["times"]["midstream (bytes deltas)"] = best_time(
+            lambda bds=bds: run_midstream(bds), min_total=1.0
         )
         for name, make in peers.items():
             if name in last:
@@ -289,9 +289,9 @@ def bench_standard(names: list[str] | None, cap: float) -> list[dict[str, Any]]:
         text = path.read_text("utf-8")
         ds = deltas(text)
         expected = json.loads(text)
-        assert run_partialjson(ds) == expected
+        assert run_midstream(ds) == expected
         row: dict[str, Any] = {"name": path.name, "size": len(text), "deltas": len(ds), "times": {}, "events": {}, "differs": []}
-        row["times"]["partialjson"] = best_time(lambda ds=ds: run_partialjson(ds), max_runs=5)
+        row["times"]["midstream"] = best_time(lambda ds=ds: run_midstream(ds), max_runs=5)
         for name, make in peers.items():
             t, differs = capped_time(make, ds, cap, expected, budget=0.25)
             row["times"][name] = t
@@ -326,9 +326,9 @@ def bench_recorded(cap: float) -> dict[str, Any]:
 
     def ours() -> None:
         for _, ds in channels:
-            run_partialjson(ds)
+            run_midstream(ds)
 
-    times: dict[str, Any] = {"partialjson": best_time(ours)}
+    times: dict[str, Any] = {"midstream": best_time(ours)}
     differs = []
     for name, make in partial_peers().items():
         fns = [(expected, make(ds)) for expected, ds in channels]
@@ -345,7 +345,7 @@ def bench_recorded(cap: float) -> dict[str, Any]:
 
 
 def jsonl_chunk_runners(data: bytes) -> dict[str, Callable[[], int]]:
-    """JSONL ``data`` (one record per line, each line ended) read in 64 KiB chunks: partialjson,
+    """JSONL ``data`` (one record per line, each line ended) read in 64 KiB chunks: midstream,
     the split-and-loads limits and ijson, each returning the number of records."""
     chunks = [data[k : k + 65536] for k in range(0, len(data), 65536)]
 
@@ -370,8 +370,8 @@ def jsonl_chunk_runners(data: bytes) -> dict[str, Callable[[], int]]:
 
         return run
 
-    runners: dict[str, Callable[[], int]] = {"partialjson": ours}
-    if not ONLY_OURS:  # (the child run measures partialjson's rows only)
+    runners: dict[str, Callable[[], int]] = {"midstream": ours}
+    if not ONLY_OURS:  # (the child run measures midstream's rows only)
         runners["split + orjson.loads (limit; big ints become floats)"] = split_and(orjson.loads)
         runners["split + json.loads (exact)"] = split_and(json.loads)
         try:
@@ -421,7 +421,7 @@ def bench_jsonl(size: int, files: list[str] | None = None) -> dict[str, Any]:
         return count
 
     assert ours_deltas() == limit_deltas() == small_n
-    delta_times: dict[str, Any] = {"partialjson": best_time(ours_deltas, 1.0)}
+    delta_times: dict[str, Any] = {"midstream": best_time(ours_deltas, 1.0)}
     if not ONLY_OURS:
         delta_times["buffer + split + orjson.loads (limit; big ints become floats)"] = best_time(limit_deltas, 1.0)
         try:
@@ -498,7 +498,7 @@ def bench_events(sizes: list[int]) -> list[dict[str, Any]]:
 def bench_validation(sizes: list[int], cap: float) -> list[dict[str, Any]]:
     from pydantic import TypeAdapter, ValidationError
 
-    from partialjson import ModelParser
+    from midstream import ModelParser
 
     model = llm_models()
     adapter = TypeAdapter(model)
@@ -533,8 +533,8 @@ def bench_validation(sizes: list[int], cap: float) -> list[dict[str, Any]]:
 
         assert stream() == expected
         row: dict[str, Any] = {"size": len(text), "deltas": len(ds), "times": {}}
-        row["times"]["partialjson ModelParser (parse + validate, every delta)"] = best_time(stream)
-        row["times"]["partialjson Parser (parse only)"] = best_time(lambda ds=ds: run_partialjson_feed_only(ds))
+        row["times"]["midstream ModelParser (parse + validate, every delta)"] = best_time(stream)
+        row["times"]["midstream Parser (parse only)"] = best_time(lambda ds=ds: run_midstream_feed_only(ds))
         if ONLY_OURS:
             rows.append(row)
             continue
@@ -593,9 +593,9 @@ def differs_note(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def per_delta_table(times: dict[str, float], deltas: int, marked: Any = ()) -> list[str]:
-    """One run: time, µs per delta and the ratio to partialjson for each library."""
-    ours = times["partialjson"]
-    out = ["| library | time | µs per delta | time ÷ partialjson's |", "|---|---|---|---|"]
+    """One run: time, µs per delta and the ratio to midstream for each library."""
+    ours = times["midstream"]
+    out = ["| library | time | µs per delta | time ÷ midstream's |", "|---|---|---|---|"]
     for name, t in times.items():
         mark = " †" if name in marked else ""
         out.append(f"| {name}{mark} | {fmt_time(t)} | {t / deltas * 1e6:.2f} | {t / ours:,.2f}× |")
@@ -603,7 +603,7 @@ def per_delta_table(times: dict[str, float], deltas: int, marked: Any = ()) -> l
 
 
 def doc_table(rows: list[dict[str, Any]], key: str, ours: str) -> list[str]:
-    """One line per document: partialjson's time, then every other library's ratio to it."""
+    """One line per document: midstream's time, then every other library's ratio to it."""
     names = list(rows[0][key])
     head = ["document", "size", f"{ours} (µs/delta)", *names[1:]]
     out = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
@@ -622,7 +622,7 @@ def report(results: dict[str, Any]) -> str:
     out = [f"Measured on {results['machine']} (2 cores, shared VM)."]
     if results.get("engine") == "compiled":
         out.append(
-            "Rows named partialjson run the compiled engine (the C engine, `_cengine.c`); rows "
+            "Rows named midstream run the compiled engine (the C engine, `_cengine.c`); rows "
             f"marked{PURE} run the pure-Python engine, in a child process on the same inputs."
         )
     from benchmarks.targets import table as targets_table
@@ -630,28 +630,28 @@ def report(results: dict[str, Any]) -> str:
     out += ["", "### The targets, as measured in this run", ""]
     out += targets_table(results)
     out += ["", "### Partial value after every ~4-character delta", ""]
-    out += size_table(results["partial"], "partialjson")
-    out += ["", "Ratios are time ÷ partialjson's time (read after every delta) in the same run."]
+    out += size_table(results["partial"], "midstream")
+    out += ["", "Ratios are time ÷ midstream's time (read after every delta) in the same run."]
     out += differs_note(results["partial"])
     out += ["", "![time per document size, log scale](benchmarks/results/partial.png)"]
     j = results["jsonl"]
     out += ["", f"### JSONL, {j['size']:,} bytes ({j['records']:,} records) in 64 KiB chunks", ""]
-    out.append("| library | time | throughput | time ÷ partialjson's |")
+    out.append("| library | time | throughput | time ÷ midstream's |")
     out.append("|---|---|---|---|")
-    ours = j["times"]["partialjson"]
+    ours = j["times"]["midstream"]
     for name, t in j["times"].items():
         out.append(f"| {name} | {fmt_time(t)} | {j['size'] / t / 1e6:.0f} MB/s | {t / ours:.2f}× |")
     out.append("")
     out.append(
-        "A ratio above 1× means partialjson is faster; the orjson limit is not exact "
-        "(integers beyond 64 bits become floats), partialjson is."
+        "A ratio above 1× means midstream is faster; the orjson limit is not exact "
+        "(integers beyond 64 bits become floats), midstream is."
     )
     if j.get("corpus"):
         names = list(j["corpus"][0]["times"])
-        out += ["", "Real NDJSON files (`../shared/corpus/jsonl/`), the same way (time, and time ÷ partialjson's):", ""]
+        out += ["", "Real NDJSON files (`../shared/corpus/jsonl/`), the same way (time, and time ÷ midstream's):", ""]
         out += ["| file | size | records | " + " | ".join(names) + " |", "|---" * (3 + len(names)) + "|"]
         for f in j["corpus"]:
-            ours_f = f["times"]["partialjson"]
+            ours_f = f["times"]["midstream"]
             cells = [f"{fmt_time(f['times'][name])} ({f['times'][name] / ours_f:.2f}×)" for name in names]
             out.append(f"| {f['name']} | {f['size'] / 1e6:.2f} MB | {f['records']:,} | " + " | ".join(cells) + " |")
     if "deltas" in j:
@@ -671,18 +671,18 @@ def report(results: dict[str, Any]) -> str:
     if results.get("events"):
         ev = results["events"]
         out += ["", "### Final value from ~4-character deltas (no partial value read)", ""]
-        out += size_table(ev, "partialjson (str deltas)")
+        out += size_table(ev, "midstream (str deltas)")
         out.append("")
-        out.append("Ratios are time ÷ partialjson's (str deltas) in the same run; the two `loads once` rows")
+        out.append("Ratios are time ÷ midstream's (str deltas) in the same run; the two `loads once` rows")
         out.append("parse the whole text in one call (the floor, no streaming).")
         out += differs_note(ev)
     if results.get("standard"):
         st = results["standard"]
         out += ["", "### The standard benchmark documents in ~4-character deltas", "", "Partial value read after every delta:", ""]
-        out += doc_table(st, "times", "partialjson")
+        out += doc_table(st, "times", "midstream")
         out += ["", "Final value only (no partial value read):", ""]
-        out += doc_table(st, "events", "partialjson (str deltas)")
-        out += ["", "Cells are time ÷ partialjson's in the same run (its own column gives the time); † marks a final value that differs from `json.loads`."]
+        out += doc_table(st, "events", "midstream (str deltas)")
+        out += ["", "Cells are time ÷ midstream's in the same run (its own column gives the time); † marks a final value that differs from `json.loads`."]
     if results.get("memory"):
         from benchmarks.memory import report as memory_report
 
@@ -690,34 +690,34 @@ def report(results: dict[str, Any]) -> str:
     if results.get("validation"):
         v = results["validation"]
         out += ["", "### Validation while streaming (pydantic model of the same documents)", ""]
-        out += size_table(v, "partialjson ModelParser (parse + validate, every delta)", per_delta=False)
+        out += size_table(v, "midstream ModelParser (parse + validate, every delta)", per_delta=False)
         out.append("")
         out.append("Ratios are time ÷ ModelParser's time in the same run: below 1× is faster than it.")
     return "\n".join(out)
 
 
 def pure_engine_results(args: argparse.Namespace) -> dict[str, Any]:
-    """The partialjson rows of every scenario again, on the pure-Python engine (a child process)."""
+    """The midstream rows of every scenario again, on the pure-Python engine (a child process)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pure.json"
-        cmd = [sys.executable, "-m", "benchmarks", "--only-partialjson", "--no-memory", "--out", str(out)]
+        cmd = [sys.executable, "-m", "benchmarks", "--only-midstream", "--no-memory", "--out", str(out)]
         cmd += ["--sizes", *map(str, args.sizes), "--jsonl-size", str(args.jsonl_size)]
         cmd += ["--standard", *args.standard] if args.standard is not None else []
         cmd += ["--jsonl-files", *args.jsonl_files] if args.jsonl_files is not None else []
-        env = {**os.environ, "PARTIALJSON_ENGINE": "python"}
+        env = {**os.environ, "MIDSTREAM_ENGINE": "python"}
         subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
         return dict(json.loads(out.read_text()))
 
 
 def merge_pure(into: Any, pure: Any) -> None:
-    """Add the child's timings to ``into`` beside partialjson's own rows, each name marked."""
+    """Add the child's timings to ``into`` beside midstream's own rows, each name marked."""
     if isinstance(into, list) and into and isinstance(into[0], dict):  # rows, one per input
         for a, b in zip(into, pure, strict=True):
             merge_pure(a, b)
     elif isinstance(into, dict):
         for key, b in pure.items():
             if key in ("times", "events") and isinstance(b, dict):
-                ours = {k: v for k, v in into[key].items() if k.startswith("partialjson")}
+                ours = {k: v for k, v in into[key].items() if k.startswith("midstream")}
                 rest = {k: v for k, v in into[key].items() if k not in ours}
                 into[key] = {**ours, **{k + PURE: v for k, v in b.items()}, **rest}
             elif key in into and isinstance(b, (dict, list)):
@@ -746,14 +746,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-memory", dest="memory", action="store_false", help="skip the memory scenario")
     ap.add_argument("--standard", nargs="*", metavar="NAME", help="only these standard documents (none: skip)")
     ap.add_argument("--jsonl-files", nargs="*", metavar="NAME", help="only these JSONL corpus files (none: skip)")
-    ap.add_argument("--only-partialjson", action="store_true", help=argparse.SUPPRESS)  # the child run
+    ap.add_argument("--only-midstream", action="store_true", help=argparse.SUPPRESS)  # the child run
     args = ap.parse_args(argv)
     global ONLY_OURS
-    ONLY_OURS = args.only_partialjson
+    ONLY_OURS = args.only_midstream
     results: dict[str, Any] = {
         "machine": f"{platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}, {platform.system()}",
-        "engine": partialjson.ENGINE,
+        "engine": midstream.ENGINE,
         "partial": bench_partial(args.sizes, args.cap),
         "jsonl": bench_jsonl(args.jsonl_size, args.jsonl_files),
         "events": bench_events([s for s in args.sizes if s <= 100_000]),
@@ -761,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
         "validation": bench_validation([s for s in args.sizes if s <= 100_000], args.cap),
         "standard": bench_standard(args.standard, args.cap) if args.standard != [] else [],
     }
-    if partialjson.ENGINE == "compiled" and not ONLY_OURS:
+    if midstream.ENGINE == "compiled" and not ONLY_OURS:
         merge_pure(results, pure_engine_results(args))
     if args.memory:
         from benchmarks.memory import bench_memory

@@ -17,7 +17,7 @@ def draw(results: dict[str, Any], out: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
     for name in rows[0]["times"]:
         if "(feed only)" in name or "(bytes deltas)" in name:
-            continue  # they lie on partialjson's own line: the tables give them
+            continue  # they lie on midstream's own line: the tables give them
         xs, ys, xe, ye = [], [], [], []
         for r in rows:
             t = r["times"].get(name)
@@ -27,8 +27,8 @@ def draw(results: dict[str, Any], out: Path) -> None:
             elif t is not None:
                 xs.append(r["size"])
                 ys.append(t)
-        ours = name.startswith("partialjson")
-        label = f"{name} ({results.get('engine', 'python')} engine)" if name == "partialjson" else name
+        ours = name.startswith("midstream")
+        label = f"{name} ({results.get('engine', 'python')} engine)" if name == "midstream" else name
         (line,) = ax.plot(xs, ys, marker="o", label=label, linewidth=2.5 if ours else 1.2)
         if xe:
             ax.plot([*xs[-1:], *xe], [*ys[-1:], *ye], linestyle="--", color=line.get_color(), alpha=0.6)

@@ -1,6 +1,6 @@
 """Scenario 2: the final value from deltas, no partial value read (events only).
 
-partialjson (str and bytes deltas) against ijson's push interface (``items_coro``, both the
+midstream (str and bytes deltas) against ijson's push interface (``items_coro``, both the
 yajl2_c and the pure-Python backend, ``use_float=True`` so values compare equal), json-stream
 (its default tokenizer, named in the table), and the floor: ``orjson.loads`` / ``json.loads``
 once on the whole text.
@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from partialjson import Parser
+from midstream import Parser
 
 
 class Sink:
@@ -28,7 +28,7 @@ class Sink:
 
 
 def feed_all(ds: list[Any]) -> Any:
-    """partialjson fed every delta, no partial value read: the final value."""
+    """midstream fed every delta, no partial value read: the final value."""
     p = Parser()
     feed = p.feed
     for d in ds:
@@ -37,12 +37,12 @@ def feed_all(ds: list[Any]) -> Any:
 
 
 def runners(text: str, ds: list[str], peers: bool = True) -> dict[str, Callable[[], Any]]:
-    """partialjson's runs on ``ds`` and, with ``peers``, the peers' and the floor's."""
+    """midstream's runs on ``ds`` and, with ``peers``, the peers' and the floor's."""
     bds = [d.encode() for d in ds]
     whole = text.encode()
     out: dict[str, Callable[[], Any]] = {
-        "partialjson (str deltas)": lambda: feed_all(ds),
-        "partialjson (bytes deltas)": lambda: feed_all(bds),
+        "midstream (str deltas)": lambda: feed_all(ds),
+        "midstream (bytes deltas)": lambda: feed_all(bds),
     }
     if not peers:
         return out

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.docs import llm_document
-from partialjson import JSONLParser, LimitExceededError, ParseError, Parser
+from midstream import JSONLParser, LimitExceededError, ParseError, Parser
 
 
 def _feed_all(chunks: list[Any], **opts: Any) -> Any:

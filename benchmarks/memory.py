@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.docs import jsonl_text, llm_document
-from partialjson import JSONLParser, Parser
+from midstream import JSONLParser, Parser
 
 
 def peak(fn: Callable[[], Any]) -> int:
@@ -52,7 +52,7 @@ def bench_memory(jsonl_bytes: int = 100_000_000, value_bytes: int = 10_000_000) 
         "jsonl": {"bytes": repeats * len(block), "largest_record": largest, "chunk": len(block), "peak": peak(stream_jsonl)},
         "value": {
             "bytes": len(text),
-            "peak_partialjson": peak(stream_value),
+            "peak_midstream": peak(stream_value),
             "peak_json_loads_of_text": peak(lambda: json.loads(text)),
         },
     }
@@ -67,7 +67,7 @@ def report(m: dict[str, Any]) -> str:
             "| input | size | peak |",
             "|---|---|---|",
             f"| JSONL in 64 KiB chunks (largest record {j['largest_record']:,} B) | {j['bytes'] / 1e6:,.0f} MB | {j['peak'] / 1e6:.2f} MB |",
-            f"| one value in 64 KiB chunks, partialjson | {v['bytes'] / 1e6:,.0f} MB | {v['peak_partialjson'] / 1e6:.1f} MB |",
+            f"| one value in 64 KiB chunks, midstream | {v['bytes'] / 1e6:,.0f} MB | {v['peak_midstream'] / 1e6:.1f} MB |",
             f"| the same value, `json.loads` of the whole text (text not counted) | {v['bytes'] / 1e6:,.0f} MB | {v['peak_json_loads_of_text'] / 1e6:.1f} MB |",
         ]
     )

@@ -20,7 +20,7 @@ def _t(t: Any) -> float:
 
 
 def _peers(times: dict[str, Any]) -> list[float]:
-    return [_t(t) for name, t in times.items() if not name.startswith("partialjson")]
+    return [_t(t) for name, t in times.items() if not name.startswith("midstream")]
 
 
 def _by_name(times: dict[str, Any], prefix: str) -> float | None:
@@ -33,10 +33,10 @@ Target = tuple[str, Callable[[dict[str, Any], str], float | None], Callable[[flo
 
 
 def _vs_fastest_peer(rows: list[dict[str, Any]], sfx: str) -> float | None:
-    """The worst ratio, over ``rows``, of the fastest peer's time to partialjson's."""
+    """The worst ratio, over ``rows``, of the fastest peer's time to midstream's."""
     if not rows:
         return None
-    return min(min(_peers(row["times"])) / _t(row["times"]["partialjson" + sfx]) for row in rows)
+    return min(min(_peers(row["times"])) / _t(row["times"]["midstream" + sfx]) for row in rows)
 
 
 def _s1_small(r: dict[str, Any], sfx: str) -> float | None:
@@ -53,7 +53,7 @@ def _s1_standard(r: dict[str, Any], sfx: str) -> float | None:
 
 def _s1_linear(r: dict[str, Any], sfx: str) -> float | None:
     rows = r["partial"]
-    name = "partialjson" + sfx
+    name = "midstream" + sfx
     steps = [
         (_t(b["times"][name]) / _t(a["times"][name])) * 10 / (b["size"] / a["size"])
         for a, b in pairwise(rows)
@@ -63,17 +63,17 @@ def _s1_linear(r: dict[str, Any], sfx: str) -> float | None:
 
 def _s1_read(r: dict[str, Any], sfx: str) -> float | None:
     ratios = [
-        _t(row["times"]["partialjson" + sfx]) / _t(row["times"]["partialjson (feed only)" + sfx])
+        _t(row["times"]["midstream" + sfx]) / _t(row["times"]["midstream (feed only)" + sfx])
         for row in r["partial"]
-        if "partialjson (feed only)" + sfx in row["times"]
+        if "midstream (feed only)" + sfx in row["times"]
     ]
     return (max(ratios) - 1) * 100 if ratios else None
 
 
 def _events(r: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
     """Every final-value row: the synthetic documents and the standard ones."""
-    rows = [(row["times"], "partialjson (str deltas)") for row in r.get("events", [])]
-    rows += [(row["events"], "partialjson (str deltas)") for row in r.get("standard", [])]
+    rows = [(row["times"], "midstream (str deltas)") for row in r.get("events", [])]
+    rows += [(row["events"], "midstream (str deltas)") for row in r.get("standard", [])]
     return rows
 
 
@@ -91,7 +91,7 @@ def _s2_vs(prefix: str) -> Callable[[dict[str, Any], str], float | None]:
 
 def _s2_bytes(r: dict[str, Any], sfx: str) -> float | None:
     ratios = [
-        _t(times["partialjson (bytes deltas)" + sfx]) / _t(times[ours + sfx]) for times, ours in _events(r)
+        _t(times["midstream (bytes deltas)" + sfx]) / _t(times[ours + sfx]) for times, ours in _events(r)
     ]
     return max(ratios) if ratios else None
 
@@ -100,12 +100,12 @@ def _s3(prefix: str) -> Callable[[dict[str, Any], str], float | None]:
     def measure(r: dict[str, Any], sfx: str) -> float | None:
         times = r["jsonl"]["times"]
         peer = _by_name(times, prefix)
-        return None if peer is None else peer / _t(times["partialjson" + sfx])
+        return None if peer is None else peer / _t(times["midstream" + sfx])
 
     return measure
 
 
-MODEL = "partialjson ModelParser (parse + validate, every delta)"
+MODEL = "midstream ModelParser (parse + validate, every delta)"
 
 
 def _s4_floor(r: dict[str, Any], sfx: str) -> float | None:

@@ -1,4 +1,4 @@
-"""What every harness script does: instrument partialjson for coverage, then fuzz one oracle."""
+"""What every harness script does: instrument midstream for coverage, then fuzz one oracle."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import atheris
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 with atheris.instrument_imports():
-    import partialjson  # noqa: F401  (instrumented for coverage)
+    import midstream  # noqa: F401  (instrumented for coverage)
     from fuzz import oracle
 
 

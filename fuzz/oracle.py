@@ -1,14 +1,14 @@
 """The oracles of the fuzz harnesses: each input is checked, not only run.
 
 ``check_parser(data)`` feeds ``data`` (as bytes, and as str when it is UTF-8) to
-:class:`partialjson.Parser` in pieces whose sizes are derived from the data itself, and asserts
+:class:`midstream.Parser` in pieces whose sizes are derived from the data itself, and asserts
 the verdict of ``json.loads`` on the whole input: the same value, or a ``ParseError`` exactly
 when ``json.loads`` rejects it. ``check_jsonl(data)`` asserts that ``JSONLParser(on_error="skip")``
 delivers exactly the good lines, in order, and reports exactly the bad ones by number.
 
 Documented differences from ``json.loads`` (the only ones the oracle allows):
 * ``NaN``, ``Infinity``, ``-Infinity`` are not JSON (RFC 8259): rejected here, accepted there.
-* ``json.loads(bytes)`` also reads UTF-16/32; partialjson reads UTF-8 (RFC 8259 §8.1).
+* ``json.loads(bytes)`` also reads UTF-16/32; midstream reads UTF-8 (RFC 8259 §8.1).
 * Limits: nesting deeper than ``json.loads`` can recurse, or numbers over ``max_number``
   characters, may be a ``LimitExceededError`` where ``json.loads`` fails differently or succeeds.
 Any exception other than ``ParseError`` escaping from the parser fails the check.
@@ -33,10 +33,11 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from partialjson import JSONLParser, LimitExceededError, ParseError, Parser, build
+from midstream import JSONLParser, LimitExceededError, ParseError, Parser
+from midstream.engine import build
 
 try:
-    from partialjson import _cengine  # type: ignore[attr-defined]
+    from midstream.engine import _cengine  # type: ignore[attr-defined]
 
     _cengine.bind(build)
     C_ENGINE: Callable[..., Any] | None = _cengine.engine
@@ -237,7 +238,7 @@ def check_model(data: bytes, model: Any = None, seed: int | None = None) -> None
     document too."""
     from pydantic import TypeAdapter, ValidationError
 
-    from partialjson import ModelParser, StreamValidationError
+    from midstream import ModelParser, StreamValidationError
 
     global _DOC
     if model is None:

@@ -2,19 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-import partialjson
+import midstream
 from tests.corpus import CORPUS
 
 
 def pytest_report_header() -> list[str]:
     return [
         f"shared corpus: {CORPUS} ({'found' if CORPUS.is_dir() else 'MISSING'})",
-        f"partialjson engine: {partialjson.ENGINE}",
+        f"midstream engine: {midstream.ENGINE}",
     ]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    from partialjson import _engine
+    from midstream import engine as _engine
 
     if _engine.STALE:  # it would test old code: _cengine.c was edited after the last install
         pytest.exit("the compiled engine is older than _cengine.c: reinstall (python3 dev.py test)", 2)

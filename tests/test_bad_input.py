@@ -12,9 +12,9 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import partialjson.parser
+import midstream.parser
 from fuzz.oracle import parse_verdict, reference, same
-from partialjson import JSONLParser
+from midstream import JSONLParser
 from tests.strategies import mutated, splits
 
 
@@ -52,5 +52,5 @@ def test_jsonl_same_verdict_per_line(data: Any, texts: list[str]) -> None:
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(partialjson.parser)
+    result = doctest.testmod(midstream.parser)
     assert result.attempted > 0 and result.failed == 0

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from fuzz.oracle import same
-from partialjson import ParseError, Parser
+from midstream import ParseError, Parser
 from tests.corpus import TEST_PARSING, chunkings
 
 FILES = sorted(p.name for p in TEST_PARSING.iterdir() if p.suffix == ".json")

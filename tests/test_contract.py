@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from partialjson import IncompleteJSONError, Parser, parse_partial
+from midstream import IncompleteJSONError, Parser, parse_partial
 
 
 def snapshots(chunks: list[str], **opts: Any) -> list[Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-import partialjson
+import midstream
 from benchmarks.__main__ import PURE, capped_time
 from benchmarks.__main__ import main as bench_main
 from tests.corpus import ROOT
@@ -45,22 +45,22 @@ def test_benchmark_harness_runs(tmp_path: Path) -> None:
         args += ["--standard", "repeat.json", "--jsonl-files", "amazon_cellphones.ndjson"]
         assert bench_main([*args, "--out", str(out)]) == 0
     results = json.loads(out.read_text())
-    assert results["engine"] == partialjson.ENGINE
-    assert results["partial"][0]["times"]["partialjson"] > 0
+    assert results["engine"] == midstream.ENGINE
+    assert results["partial"][0]["times"]["midstream"] > 0
     assert results["jsonl"]["records"] > 0
     [ndjson] = results["jsonl"]["corpus"]
     assert ndjson["name"] == "amazon_cellphones.ndjson" and ndjson["records"] == 793
-    assert ndjson["times"]["partialjson"] > 0 and ndjson["times"]["split + json.loads (exact)"] > 0
-    assert results["events"][0]["times"]["partialjson (str deltas)"] > 0
+    assert ndjson["times"]["midstream"] > 0 and ndjson["times"]["split + json.loads (exact)"] > 0
+    assert results["events"][0]["times"]["midstream (str deltas)"] > 0
     assert not results["events"][0].get("differs")
     [doc] = results["standard"]
     assert doc["name"] == "repeat.json" and doc["deltas"] > 2000
-    assert doc["times"]["partialjson"] > 0 and doc["events"]["partialjson (bytes deltas)"] > 0
+    assert doc["times"]["midstream"] > 0 and doc["events"]["midstream (bytes deltas)"] > 0
     assert not doc["differs"]
-    # With the compiled engine, every partialjson row is measured again on the pure-Python one.
+    # With the compiled engine, every midstream row is measured again on the pure-Python one.
     pure = [name for name in doc["times"] if name.endswith(PURE)]
-    assert pure == (["partialjson" + PURE] if partialjson.ENGINE == "compiled" else [])
-    assert ("partialjson ModelParser (parse + validate, every delta)" + PURE in results["validation"][0]["times"]) == (partialjson.ENGINE == "compiled")
+    assert pure == (["midstream" + PURE] if midstream.ENGINE == "compiled" else [])
+    assert ("midstream ModelParser (parse + validate, every delta)" + PURE in results["validation"][0]["times"]) == (midstream.ENGINE == "compiled")
 
 
 def test_capped_time_extrapolates_past_the_cap() -> None:
@@ -86,7 +86,7 @@ def test_memory_scenario_is_bounded() -> None:
 
     m = bench_memory(jsonl_bytes=2_000_000, value_bytes=200_000)
     assert m["jsonl"]["peak"] < 1_000_000  # a chunk and a record, not the 2 MB stream
-    assert m["value"]["peak_partialjson"] < 2 * m["value"]["peak_json_loads_of_text"]
+    assert m["value"]["peak_midstream"] < 2 * m["value"]["peak_json_loads_of_text"]
 
 
 def test_hostile_benchmark_runs_and_checks_outcomes() -> None:
@@ -99,7 +99,7 @@ def test_hostile_benchmark_runs_and_checks_outcomes() -> None:
 
 def test_readme_validation_example() -> None:
     """The ModelParser example, with stand-ins for the stream and the UI it names."""
-    from partialjson import StreamValidationError
+    from midstream import StreamValidationError
 
     readme = (ROOT / "README.md").read_text("utf-8")
     block = re.findall(r"```python\n(.*?)```", readme, re.S)[1]
@@ -122,11 +122,11 @@ def test_targets_are_read_off_the_results() -> None:
     from benchmarks.targets import TARGETS, table
 
     partial = [
-        {"size": 1_000, "times": {"partialjson": 1.0, "partialjson (feed only)": 0.9, "partialjson" + PURE: 2.0, "jiter": 3.0, "slow": {"over_cap": 1, "extrapolated": 99.0}}},
-        {"size": 10_000, "times": {"partialjson": 10.0, "partialjson (feed only)": 9.0, "partialjson" + PURE: 20.0, "jiter": 150.0, "slow": 120.0}},
+        {"size": 1_000, "times": {"midstream": 1.0, "midstream (feed only)": 0.9, "midstream" + PURE: 2.0, "jiter": 3.0, "slow": {"over_cap": 1, "extrapolated": 99.0}}},
+        {"size": 10_000, "times": {"midstream": 10.0, "midstream (feed only)": 9.0, "midstream" + PURE: 20.0, "jiter": 150.0, "slow": 120.0}},
     ]
-    events = [{"size": 10_000, "times": {"partialjson (str deltas)": 1.0, "partialjson (bytes deltas)": 1.2, "ijson items_coro (yajl2_c)": 0.5}}]
-    results = {"engine": "compiled", "partial": partial, "events": events, "jsonl": {"times": {"partialjson": 1.0, "split + orjson.loads": 0.95}}}
+    events = [{"size": 10_000, "times": {"midstream (str deltas)": 1.0, "midstream (bytes deltas)": 1.2, "ijson items_coro (yajl2_c)": 0.5}}]
+    results = {"engine": "compiled", "partial": partial, "events": events, "jsonl": {"times": {"midstream": 1.0, "split + orjson.loads": 0.95}}}
     rows = {line.split(" | ")[0].lstrip("| "): line for line in table(results)[2:]}
     assert len(rows) == len(TARGETS)
     assert rows["1. partial value: ≥ 2× faster than the fastest peer at ~1 KB"].endswith("| 3.00× ✓ | 1.50× ✗ |")

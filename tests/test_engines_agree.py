@@ -95,7 +95,7 @@ def maybe_big_int_cases() -> list[bytes]:
 
 def test_maybe_big_int_matches_the_python_check() -> None:
     from fuzz.oracle import _cengine
-    from partialjson.jsonl import _py_maybe_big_int
+    from midstream.jsonl import _py_maybe_big_int
 
     cases = maybe_big_int_cases()
     verdicts = [_py_maybe_big_int(data) for data in cases]
@@ -116,6 +116,6 @@ def test_maybe_big_int_matches_the_python_check() -> None:
 )
 def test_maybe_big_int_matches_on_any_bytes(data: bytes) -> None:
     from fuzz.oracle import _cengine
-    from partialjson.jsonl import _py_maybe_big_int
+    from midstream.jsonl import _py_maybe_big_int
 
     assert _cengine.maybe_big_int(data) is _py_maybe_big_int(data)

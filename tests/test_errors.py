@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from partialjson import IncompleteJSONError, LimitExceededError, ParseError, Parser
+from midstream import IncompleteJSONError, LimitExceededError, ParseError, Parser
 
 
 def error_of(chunks: list[str | bytes]) -> ParseError:

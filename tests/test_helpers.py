@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from partialjson import IncompleteJSONError, aiter_jsonl, aiter_partial, iter_jsonl, iter_partial
-from partialjson.__main__ import demo, jsonl, main
+from midstream import IncompleteJSONError, aiter_jsonl, aiter_partial, iter_jsonl, iter_partial
+from midstream.cli import demo, jsonl, main
 
 
 async def agen(items: Iterable[Any]) -> AsyncIterator[Any]:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fuzz.oracle import same
-from partialjson import IncompleteJSONError, JSONLParser, ParseError
+from midstream import IncompleteJSONError, JSONLParser, ParseError
 from tests.corpus import CORPUS, chunkings, random_splits
 from tests.strategies import json_values, splits
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.memory import peak
-from partialjson import JSONLParser, LimitExceededError, ParseError, Parser
+from midstream import JSONLParser, LimitExceededError, ParseError, Parser
 
 
 @pytest.mark.parametrize("opener", ["[", '{"a":'])

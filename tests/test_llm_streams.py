@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from partialjson import IncompleteJSONError, ParseError, Parser
+from midstream import IncompleteJSONError, ParseError, Parser
 from tests.corpus import STREAMS, load_streams, stream_deltas, stream_payloads
 
 STREAMS_INDEX = load_streams()

@@ -23,7 +23,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
-from partialjson import (
+from midstream import (
     IncompleteJSONError,
     JSONLParser,
     ModelParser,

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from fuzz.oracle import same
-from partialjson import IncompleteJSONError, JSONLParser, Parser
+from midstream import IncompleteJSONError, JSONLParser, Parser
 from tests.corpus import STREAMS
 from tests.test_properties import grows
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fuzz.oracle import same
-from partialjson import Parser
+from midstream import Parser
 from tests.strategies import documents, splits
 
 

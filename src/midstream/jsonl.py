@@ -10,7 +10,7 @@ engine, which either gives the ``json.loads`` value (e.g. ``1e400``, lone surrog
 the precise :class:`ParseError`. So a record is always exactly ``json.loads(line)``.
 
 The in-progress record's partial value (``.partial``) is computed lazily: the pending pieces
-are fed to a :class:`~partialjson.Parser` only when ``.partial`` is read, each piece once.
+are fed to a :class:`~midstream.Parser` only when ``.partial`` is read, each piece once.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from . import _engine
-from .build import DEFAULT_LIMITS
+from . import engine as _engine
+from .engine.build import DEFAULT_LIMITS
 from .errors import LimitExceededError, ParseError
 from .parser import Parser
 
 if TYPE_CHECKING:
-    from .model import StreamValidationError
+    from .validation.model import StreamValidationError
 
 __all__ = ["JSONLParser"]
 
@@ -57,11 +57,11 @@ class JSONLParser:
     ``.errors`` and goes on with the next line: every good record is still delivered.
 
     ``max_line`` bounds the bytes held for one pending line (``LimitExceededError``); the other
-    limits are those of :class:`~partialjson.Parser` and apply to each record.
+    limits are those of :class:`~midstream.Parser` and apply to each record.
 
     ``model=Item`` (any type pydantic validates) validates each record as its line completes:
     records are ``Item.model_validate_json(line)``; an invalid record is a
-    :class:`~partialjson.StreamValidationError` with its ``line`` (raised, or kept in ``errors``
+    :class:`~midstream.StreamValidationError` with its ``line`` (raised, or kept in ``errors``
     with ``on_error="skip"``), a malformed line a ``ParseError`` as without a model.
     """
 
@@ -87,7 +87,7 @@ class JSONLParser:
         if model is not None:
             from pydantic import ValidationError
 
-            from .plan import plan_for
+            from .validation.plan import plan_for
 
             self._load = self._validate = plan_for(model)[0].validate_json
             self._load_error = ValidationError
@@ -292,7 +292,7 @@ class JSONLParser:
         raise err
 
     def _report_invalid(self, e: Exception, out: list[Any]) -> None:
-        from .model import StreamValidationError
+        from .validation.model import StreamValidationError
 
         err = StreamValidationError(e, (), None, self._offset, self._lines)  # type: ignore[arg-type]
         if self._skip:

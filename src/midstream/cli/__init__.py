@@ -1,10 +1,10 @@
-"""Command line: ``python -m partialjson demo`` replays a recorded LLM stream.
+"""Command line: ``python -m midstream demo`` replays a recorded LLM stream.
 
-python -m partialjson demo [--file STREAM] [--delay SECONDS]
+python -m midstream demo [--file STREAM] [--delay SECONDS]
     Replay a recorded stream (default: the bundled Anthropic structured-output stream) and
     print the partial value after every delta. STREAM is a raw SSE body or a file of SSE
     ``data:`` payloads, one JSON payload per line (OpenAI chat / Anthropic messages shapes).
-python -m partialjson jsonl FILE
+python -m midstream jsonl FILE
     Parse a JSONL file, print the number of records and every bad line.
 """
 
@@ -20,9 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ParseError
-from .jsonl import JSONLParser
-from .parser import Parser
+from ..errors import ParseError
+from ..jsonl import JSONLParser
+from ..parser import Parser
 
 
 def payloads(text: str) -> Iterator[Any]:
@@ -61,7 +61,7 @@ def text_delta(payload: Any) -> str | None:
 def demo(path: str | None, delay: float, out: Any = None) -> int:
     out = out or sys.stdout
     if path is None:
-        text = resources.files("partialjson").joinpath("data/demo_stream.jsonl").read_text("utf-8")
+        text = resources.files("midstream").joinpath("data/demo_stream.jsonl").read_text("utf-8")
         name = "bundled Anthropic structured-output stream"
     else:
         text = Path(path).read_text("utf-8")
@@ -102,7 +102,7 @@ def jsonl(path: str, out: Any = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="partialjson", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="midstream", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("demo", help="replay a recorded LLM stream, printing the partial value")
     d.add_argument("--file", help="SSE body or payload-per-line file (default: bundled)")

@@ -1,14 +1,14 @@
 """Engine selection: the C engine when it is installed, else the pure-Python one.
 
-:mod:`partialjson.build` holds the engine in pure Python: the reference and the always-available
+:mod:`midstream.engine.build` holds the engine in pure Python: the reference and the always-available
 fallback. The build hook (``setup.py``) compiles ``_cengine.c``, the same state machine in C, into
-``partialjson._cengine`` when a C compiler is there. Selecting it binds the C engine to the Python
+``midstream.engine._cengine`` when a C compiler is there. Selecting it binds the C engine to the Python
 module's sentinels and cold-path helpers (error messages, the UTF-8 decoder for cut sequences) and
 makes it ``build.engine``, which the parsers use; ``build.python_engine`` stays the Python one.
 Both pass the same test suite, and a differential test holds them to the same values, events and
 errors.
 
-``PARTIALJSON_ENGINE`` chooses explicitly: ``python`` keeps the Python engine even when the
+``MIDSTREAM_ENGINE`` chooses explicitly: ``python`` keeps the Python engine even when the
 extension is installed, ``compiled`` makes a missing extension an ImportError, ``auto`` (the
 default) takes the extension when it imports and the Python engine otherwise.
 
@@ -30,17 +30,17 @@ SOURCE = os.path.join(os.path.dirname(__file__), "_cengine.c")
 
 def _select() -> ModuleType | None:
     """The C engine module to use, or None for the Python engine."""
-    choice = os.environ.get("PARTIALJSON_ENGINE", "auto")
+    choice = os.environ.get("MIDSTREAM_ENGINE", "auto")
     if choice not in ("auto", "python", "compiled"):
-        raise ImportError(f"PARTIALJSON_ENGINE must be auto, python or compiled, not {choice!r}")
+        raise ImportError(f"MIDSTREAM_ENGINE must be auto, python or compiled, not {choice!r}")
     if choice == "python":
         return None
     try:
         from . import _cengine  # type: ignore[attr-defined]
-    except ImportError:  # not built (no compiler, or PARTIALJSON_PURE_PYTHON at install)
+    except ImportError:  # not built (no compiler, or MIDSTREAM_PURE_PYTHON at install)
         if choice == "compiled":
             raise ImportError(
-                "PARTIALJSON_ENGINE=compiled, but the compiled engine is not installed "
+                "MIDSTREAM_ENGINE=compiled, but the compiled engine is not installed "
                 "(reinstall with a C compiler available; see setup.py)"
             ) from None
         return None
@@ -68,8 +68,8 @@ ENGINE = "python" if compiled is None else "compiled"
 STALE = compiled is not None and _stale(compiled)
 if STALE:
     warnings.warn(
-        "partialjson: the compiled engine is older than _cengine.c; reinstall to recompile it "
-        "(or set PARTIALJSON_ENGINE=python)",
+        "midstream: the compiled engine is older than _cengine.c; reinstall to recompile it "
+        "(or set MIDSTREAM_ENGINE=python)",
         RuntimeWarning,
         stacklevel=2,
     )

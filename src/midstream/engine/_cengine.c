@@ -1,4 +1,4 @@
-/* The engine of partialjson.build, in C: the same state machine, driven character by character.
+/* The engine of midstream.engine.build, in C: the same state machine, driven character by character.
  *
  * build.py is the reference and the always-available fallback; this file is its accelerator and
  * follows it branch for branch (the states, the slot of an open string, the carry of a cut token,
@@ -1015,10 +1015,10 @@ static PyMethodDef Engine_methods[] = {
     {NULL}};
 
 static PyTypeObject EngineType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "partialjson._cengine.Engine",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "midstream.engine._cengine.Engine",
     .tp_basicsize = sizeof(Engine),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "The parser's engine state (see partialjson.build.engine).",
+    .tp_doc = "The parser's engine state (see midstream.engine.build.engine).",
     .tp_traverse = (traverseproc)Engine_traverse,
     .tp_clear = (inquiry)Engine_clear,
     .tp_dealloc = (destructor)Engine_dealloc,
@@ -1034,7 +1034,7 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     int multiple = 0, show = 1;
     Py_ssize_t max_depth = 1024, max_string = 64 * 1024 * 1024, max_number = 10000;
     if (!CLOSE) {
-        PyErr_SetString(PyExc_RuntimeError, "partialjson._cengine: bind() was not called");
+        PyErr_SetString(PyExc_RuntimeError, "midstream.engine._cengine: bind() was not called");
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnO:engine", names, &owner, &on_fail, &multiple, &show,
@@ -1129,14 +1129,14 @@ static PyObject *bind(PyObject *self, PyObject *module) {
 static PyMethodDef module_methods[] = {
     {"engine", (PyCFunction)(void (*)(void))make_engine, METH_VARARGS | METH_KEYWORDS,
      "engine(owner, on_fail, multiple=False, partial_strings=True, max_depth, max_string, max_number, "
-     "on_close=None): the parser's engine (see partialjson.build.engine)."},
+     "on_close=None): the parser's engine (see midstream.engine.build.engine)."},
     {"bind", (PyCFunction)bind, METH_O, "Take the sentinels and helpers of the Python engine module."},
     {"maybe_big_int", (PyCFunction)maybe_big_int, METH_O,
      "Whether bytes may hold an integer literal of 19+ digits (see jsonl._py_maybe_big_int)."},
     {NULL}};
 
-static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "partialjson._cengine",
-                                        "The parser's engine in C (see partialjson.build).", -1, module_methods};
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "midstream.engine._cengine",
+                                        "The parser's engine in C (see midstream.engine.build).", -1, module_methods};
 
 PyMODINIT_FUNC PyInit__cengine(void) {
     if (PyType_Ready(&EngineType) < 0) return NULL;

@@ -21,12 +21,12 @@ is dropped when the fragment is done, so no buffer grows with the document. An o
 by :func:`grow`, which takes it out of its slot so that CPython can extend it in place instead of
 copying it (the copy would make long strings quadratic).
 
-The lexical patterns and conversions come from :mod:`partialjson.scan`; bytes are decoded by
-:mod:`partialjson.decode` before they get here.
+The lexical patterns and conversions come from :mod:`midstream.engine.scan`; bytes are decoded by
+:mod:`midstream.engine.decode` before they get here.
 
 :func:`python_engine` is the reference and the always-available engine. ``_cengine.c`` is the
 same state machine in C, branch for branch; installs compile it when they can, and
-:mod:`partialjson._engine` makes it :data:`engine` (the one the parsers use). The C engine takes
+:mod:`midstream.engine` makes it :data:`engine` (the one the parsers use). The C engine takes
 its rare paths from here: :func:`located`, :func:`describe`, :func:`_expected`, :func:`_inside`,
 the sentinels and the error classes.
 """
@@ -36,8 +36,8 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any, Final, Protocol
 
+from ..errors import IncompleteJSONError, LimitExceededError, ParseError
 from .decode import Utf8Decoder
-from .errors import IncompleteJSONError, LimitExceededError, ParseError
 from .scan import (
     DIGITS,
     ESCAPES,
@@ -601,7 +601,7 @@ def python_engine(
 
 
 #: The engine the parsers use: :func:`python_engine`, or the C engine when
-#: :mod:`partialjson._engine` selects it.
+#: :mod:`midstream.engine` selects it.
 engine: Callable[..., Feed] = python_engine
 
 

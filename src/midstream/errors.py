@@ -1,4 +1,4 @@
-"""The one error hierarchy of partialjson.
+"""The one error hierarchy of midstream.
 
 Every problem with the *input* surfaces as :class:`ParseError` (a ``ValueError``) or a
 subclass, carrying where it happened (``offset``, ``line``, ``column``) and a short excerpt.
@@ -15,8 +15,8 @@ __all__ = ["IncompleteJSONError", "LimitExceededError", "ParseError"]
 class ParseError(ValueError):
     """The input is not valid JSON (RFC 8259) at ``offset`` (0-based), ``line``/``column`` (1-based).
 
-    ``partial`` holds what had been received before the error: for :class:`~partialjson.Parser`
-    the partial value, for :class:`~partialjson.JSONLParser` the records completed by the failing
+    ``partial`` holds what had been received before the error: for :class:`~midstream.Parser`
+    the partial value, for :class:`~midstream.JSONLParser` the records completed by the failing
     call before the bad line. Nothing received is lost.
     """
 

@@ -1,7 +1,7 @@
 """Iteration helpers over streams of fragments, sync and async.
 
-They own no parsing logic: each drives a :class:`~partialjson.Parser` or
-:class:`~partialjson.JSONLParser` (the core never does I/O; these adapters do).
+They own no parsing logic: each drives a :class:`~midstream.Parser` or
+:class:`~midstream.JSONLParser` (the core never does I/O; these adapters do).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from codecs import utf_8_decode
 
-from .errors import IncompleteJSONError, ParseError
+from ..errors import IncompleteJSONError, ParseError
 
 __all__ = ["Utf8Decoder"]
 

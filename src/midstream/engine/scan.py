@@ -2,7 +2,7 @@
 
 Everything here is stateless and runs in C where it can (compiled ``re`` patterns, ``int``,
 ``float``, ``str.translate``). The resumable state machine that applies these patterns to
-arbitrary fragments lives in :mod:`partialjson.build`; it inlines the hot paths for speed.
+arbitrary fragments lives in :mod:`midstream.engine.build`; it inlines the hot paths for speed.
 """
 
 from __future__ import annotations

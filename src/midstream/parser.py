@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .build import CLOSE, DEFAULT_LIMITS, engine
+from .engine.build import CLOSE, DEFAULT_LIMITS, engine
 from .errors import ParseError
 
 __all__ = ["Parser", "parse_partial"]
@@ -45,7 +45,7 @@ class Parser:
     ijson's ``multiple_values``); ``partial_strings=False`` hides strings until they close;
     ``max_depth``, ``max_string`` (characters in a string or key) and ``max_number`` (characters
     in a number) bound what hostile input can make the parser hold. ``on_close(value, parent,
-    key)`` is called as each value completes (see :func:`partialjson.build.engine`).
+    key)`` is called as each value completes (see :func:`midstream.engine.build.engine`).
     """
 
     __slots__ = ("_closed", "_error", "_result", "_send", "feed", "value")
@@ -128,7 +128,7 @@ class Parser:
 
     def __repr__(self) -> str:
         state = "failed" if self._error else "closed" if self._closed else "open"
-        return f"<partialjson.Parser {state} value={self.value!r:.60}>"
+        return f"<midstream.Parser {state} value={self.value!r:.60}>"
 
 
 def parse_partial(text: str | bytes, *, partial_strings: bool = True) -> Any:

@@ -1,7 +1,7 @@
 """``ModelParser``: pydantic validation while the JSON streams, each part as soon as it closes.
 
-Layered on :class:`~partialjson.Parser`: the engine reports every value as it completes
-(``on_close``); the plan (:mod:`partialjson.plan`) says which validator that position has; the
+Layered on :class:`~midstream.Parser`: the engine reports every value as it completes
+(``on_close``); the plan (:mod:`midstream.validation.plan`) says which validator that position has; the
 value is validated on the spot (from its JSON, so JSON-mode rules apply exactly as in
 ``model_validate_json``), delivered as a :class:`Validated` event, or stops the stream with a
 :class:`StreamValidationError`. ``close()`` validates the whole text with the type's
@@ -19,9 +19,9 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from .build import DEFAULT_LIMITS, KEY_DONE, STR_OPEN
-from .errors import IncompleteJSONError
-from .parser import Parser
+from ..engine.build import DEFAULT_LIMITS, KEY_DONE, STR_OPEN
+from ..errors import IncompleteJSONError
+from ..parser import Parser
 from .plan import Node, plan_for
 
 __all__ = ["ModelParser", "StreamValidationError", "Validated"]
@@ -107,7 +107,7 @@ class ModelParser(Generic[T]):
     >>> p.feed('me": "nut", "qty": "x"}]')
     Traceback (most recent call last):
       ...
-    partialjson.model.StreamValidationError: validation failed at 1/qty: 1.qty: Input should be a valid integer, unable to parse string as an integer [int_parsing]
+    midstream.validation.model.StreamValidationError: validation failed at 1/qty: 1.qty: Input should be a valid integer, unable to parse string as an integer [int_parsing]
 
     ``partial`` shows a model whose ``model_construct`` fails on partial data (a
     ``model_post_init`` that expects valid fields) as the dict of its members.

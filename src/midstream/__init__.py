@@ -1,4 +1,4 @@
-"""partialjson: parse JSON and JSONL while an LLM is still streaming it.
+"""midstream: parse JSON and JSONL while an LLM is still streaming it.
 
 Layers, each a module (lower layers never import higher ones)::
 
@@ -6,7 +6,7 @@ Layers, each a module (lower layers never import higher ones)::
     plan: what pydantic can validate where) -> stream (iter helpers)
 
 ``build`` is the hot loop; installs also compile its C twin (``_cengine.c``) when they can, and
-``ENGINE`` tells which one runs ("compiled" or "python"; ``PARTIALJSON_ENGINE`` chooses, see
+``ENGINE`` tells which one runs ("compiled" or "python"; ``MIDSTREAM_ENGINE`` chooses, see
 ``_engine``).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._engine import ENGINE  # first: decides which engine the modules below import
+from .engine import ENGINE  # first: decides which engine the modules below import
 from .errors import IncompleteJSONError, LimitExceededError, ParseError
 from .jsonl import JSONLParser
 from .parser import Parser, parse_partial
@@ -40,13 +40,13 @@ __all__ = [
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .model import ModelParser, StreamValidationError, Validated
+    from .validation.model import ModelParser, StreamValidationError, Validated
 else:
 
     def __getattr__(name: str) -> Any:
         # The pydantic layer is imported on first use: the core parser does not need pydantic.
         if name in ("ModelParser", "StreamValidationError", "Validated"):
-            from . import model
+            from .validation import model
 
             return getattr(model, name)
-        raise AttributeError(f"module 'partialjson' has no attribute {name!r}")
+        raise AttributeError(f"module 'midstream' has no attribute {name!r}")

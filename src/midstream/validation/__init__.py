@@ -1,0 +1,1 @@
+"""Validation layer: pydantic models checked while the JSON streams in (:class:`ModelParser`)."""
