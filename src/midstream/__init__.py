@@ -1,30 +1,38 @@
 """midstream: parse JSON and JSONL while an LLM is still streaming it.
 
-Layers, each a module (lower layers never import higher ones)::
+The layers, lower ones never importing higher ones (see the README's "How it works")::
 
-    decode -> scan -> build -> parser (Parser) -> jsonl (JSONLParser), model (ModelParser, with
-    plan: what pydantic can validate where) -> stream (iter helpers)
+    engine/       decode -> scan -> build (the state machine; _cengine.c, its C twin)
+    events        typed events with JSON paths, built only for a parser that has consumers
+    parser        Parser: one value, live partial value
+    jsonl         JSONLParser: records as their lines complete
+    validation/   ModelParser: pydantic, each part as it closes
+    stream        iter_partial / iter_jsonl, sync and async
+    cli/          the ``midstream`` command
 
-``build`` is the hot loop; installs also compile its C twin (``_cengine.c``) when they can, and
-``ENGINE`` tells which one runs ("compiled" or "python"; ``MIDSTREAM_ENGINE`` chooses, see
-``_engine``).
+``import midstream`` loads only what :class:`Parser` needs; the rest (orjson for JSONL, pydantic
+for validation) is imported on first use.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .engine import ENGINE  # first: decides which engine the modules below import
-from .errors import IncompleteJSONError, LimitExceededError, ParseError
-from .jsonl import JSONLParser
+from .errors import (
+    IncompleteJSONError,
+    LimitExceededError,
+    MidstreamError,
+    ParseError,
+    StreamValidationError,
+)
 from .parser import Parser, parse_partial
-from .stream import aiter_jsonl, aiter_partial, iter_jsonl, iter_partial
 
 __all__ = [
     "ENGINE",
     "IncompleteJSONError",
     "JSONLParser",
     "LimitExceededError",
+    "MidstreamError",
     "ModelParser",
     "ParseError",
     "Parser",
@@ -37,16 +45,39 @@ __all__ = [
     "parse_partial",
 ]
 
-__version__ = "0.1.0"
+#: The one version source (pyproject.toml reads it from here).
+__version__ = "0.2.0"
+
+#: Where each name that is not loaded with the package lives (imported on first use).
+_LAZY = {
+    "JSONLParser": "jsonl",
+    "aiter_jsonl": "stream",
+    "aiter_partial": "stream",
+    "iter_jsonl": "stream",
+    "iter_partial": "stream",
+    "ModelParser": "validation.model",
+    "Validated": "validation.model",
+}
 
 if TYPE_CHECKING:
-    from .validation.model import ModelParser, StreamValidationError, Validated
+    from .jsonl import JSONLParser
+    from .stream import aiter_jsonl, aiter_partial, iter_jsonl, iter_partial
+    from .validation.model import ModelParser, Validated
+
+    #: The engine a parser made now without ``engine=`` runs: "compiled" or "python".
+    ENGINE: str
 else:
 
     def __getattr__(name: str) -> Any:
-        # The pydantic layer is imported on first use: the core parser does not need pydantic.
-        if name in ("ModelParser", "StreamValidationError", "Validated"):
-            from .validation import model
+        if name == "ENGINE":  # not a constant: MIDSTREAM_ENGINE is read when a parser is made
+            from .engine import default
 
-            return getattr(model, name)
-        raise AttributeError(f"module 'midstream' has no attribute {name!r}")
+            return default()
+        where = _LAZY.get(name)
+        if where is None:
+            raise AttributeError(f"module 'midstream' has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(f".{where}", __name__), name)
+        globals()[name] = value
+        return value

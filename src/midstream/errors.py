@@ -1,18 +1,41 @@
 """The one error hierarchy of midstream.
 
-Every problem with the *input* surfaces as :class:`ParseError` (a ``ValueError``) or a
-subclass, carrying where it happened (``offset``, ``line``, ``column``) and a short excerpt.
-Wrong *use* of the API (feeding an ``int``) raises ``TypeError`` as usual.
+Every problem with the *input* is a :class:`MidstreamError` (a ``ValueError``), carrying where it
+happened (``offset``, ``line``, ``column``) and what had been received (``partial``)::
+
+    MidstreamError(ValueError)
+    ├── ParseError                  the text is not JSON (RFC 8259) at offset / line / column
+    │   ├── IncompleteJSONError     the input ended before the value did
+    │   └── LimitExceededError      a limit (depth, string, number, line) was exceeded
+    └── StreamValidationError       a part of the document failed a pydantic model, at ``path``
+
+Feeding a parser after its end (after ``close()``, or after an error stopped it) is a
+``ParseError`` too, saying so. Only arguments of the wrong type raise ``TypeError``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["IncompleteJSONError", "LimitExceededError", "ParseError"]
+__all__ = [
+    "IncompleteJSONError",
+    "LimitExceededError",
+    "MidstreamError",
+    "ParseError",
+    "StreamValidationError",
+]
+
+Path = tuple[Any, ...]
 
 
-class ParseError(ValueError):
+class MidstreamError(ValueError):
+    """Base of every error midstream raises about its input: ``msg``, ``offset``, ``partial``."""
+
+    msg: str
+    partial: Any
+
+
+class ParseError(MidstreamError):
     """The input is not valid JSON (RFC 8259) at ``offset`` (0-based), ``line``/``column`` (1-based).
 
     ``partial`` holds what had been received before the error: for :class:`~midstream.Parser`
@@ -54,3 +77,54 @@ class IncompleteJSONError(ParseError):
 
 class LimitExceededError(ParseError):
     """A configured limit (nesting depth, token length, buffered size) was exceeded."""
+
+
+class StreamValidationError(MidstreamError):
+    """A part of the document failed validation (see :class:`~midstream.ModelParser`).
+
+    ``errors()`` is pydantic's error list with ``loc`` from the root of the document; ``path`` is
+    the JSON path of the value that failed (``()`` for the whole document); ``validation_error``
+    pydantic's own ``ValidationError``; ``partial`` the partial value received so far;
+    ``consumed`` (also ``offset``) how many characters (or bytes) had been fed when the failure
+    was found; ``line`` the JSONL line number (1 for a single document).
+    """
+
+    def __init__(
+        self,
+        error: Any,
+        path: Path = (),
+        partial: Any = None,
+        consumed: int = 0,
+        line: int | None = None,
+    ) -> None:
+        self.validation_error = error
+        self.path = path
+        self.partial = partial
+        self.consumed = consumed
+        self._errors: list[dict[str, Any]] = [
+            {**e, "loc": (*path, *e["loc"])} for e in error.errors()
+        ]
+        where = "/".join(map(str, path))
+        if line is not None:
+            where = f"line {line}" + (f" /{where}" if where else "")
+        where = where or "the document"
+        first = self._errors[0]
+        loc = ".".join(map(str, first["loc"])) or "(root)"
+        more = f" (+{len(self._errors) - 1} more)" if len(self._errors) > 1 else ""
+        self.msg = f"validation failed at {where}: {loc}: {first['msg']} [{first['type']}]{more}"
+        self.line = line
+        ValueError.__init__(self, self.msg)
+
+    @property
+    def offset(self) -> int:
+        """Characters (or bytes) fed when the failure was found (the same as ``consumed``)."""
+        return self.consumed
+
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self._errors)
+
+    def error_count(self) -> int:
+        return len(self._errors)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.validation_error, self.path, self.partial, self.consumed, self.line))

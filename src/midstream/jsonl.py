@@ -16,17 +16,14 @@ are fed to a :class:`~midstream.Parser` only when ``.partial`` is read, each pie
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import orjson
 
 from . import engine as _engine
 from .engine.build import DEFAULT_LIMITS
-from .errors import LimitExceededError, ParseError
+from .errors import LimitExceededError, ParseError, StreamValidationError
 from .parser import Parser
-
-if TYPE_CHECKING:
-    from .validation.model import StreamValidationError
 
 __all__ = ["JSONLParser"]
 
@@ -75,6 +72,7 @@ class JSONLParser:
         max_string: int = DEFAULT_LIMITS["max_string"],
         max_number: int = DEFAULT_LIMITS["max_number"],
         model: Any = None,
+        engine: str | None = None,
     ) -> None:
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
@@ -93,7 +91,15 @@ class JSONLParser:
             self._load_error = ValidationError
         self._skip = on_error == "skip"
         self._max_line = max_line
+        which = _engine.resolve(engine)
+        #: The engine this parser runs ("compiled" or "python"; see :mod:`midstream.engine`).
+        self.engine = which
+        module = _engine.compiled() if which == "compiled" else None
+        self._big: Callable[[bytes], bool] = (
+            _py_maybe_big_int if module is None else module.maybe_big_int
+        )
         self._opts: dict[str, Any] = {
+            "engine": which,
             "partial_strings": partial_strings,
             "max_depth": max_depth,
             "max_string": max_string,
@@ -191,7 +197,7 @@ class JSONLParser:
             del lines[0]
             self._parse_lines(lines, out)
         elif self._validate is not None or not (
-            _maybe_big_int(data) or (pieces and _maybe_big_int(lines[0]))
+            self._big(data) or (pieces and self._big(lines[0]))
         ):
             try:
                 out = list(map(self._load, lines))
@@ -242,7 +248,7 @@ class JSONLParser:
                         self._report_invalid(e, out)
                         continue
                     invalid = e  # malformed JSON: the exact parser says where
-            elif not _maybe_big_int(line) and not line.startswith(_BOM):
+            elif not self._big(line) and not line.startswith(_BOM):
                 try:
                     out.append(_loads(line))
                     continue
@@ -292,9 +298,7 @@ class JSONLParser:
         raise err
 
     def _report_invalid(self, e: Exception, out: list[Any]) -> None:
-        from .validation.model import StreamValidationError
-
-        err = StreamValidationError(e, (), None, self._offset, self._lines)  # type: ignore[arg-type]
+        err = StreamValidationError(e, (), None, self._offset, self._lines)
         if self._skip:
             self.errors.append(err)
             return
@@ -340,8 +344,3 @@ def _py_maybe_big_int(text: bytes) -> bool:
     """
     marked = text.translate(_INT_RUNS)
     return marked.find(_LONG_INT) >= 0 or marked.startswith(_LONG_INT_AT_START)
-
-
-_maybe_big_int: Callable[[bytes], bool] = (
-    _py_maybe_big_int if _engine.compiled is None else _engine.compiled.maybe_big_int
-)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .engine.build import CLOSE, DEFAULT_LIMITS, engine
+from . import engine as _engines
+from .engine.build import CLOSE, DEFAULT_LIMITS
 from .errors import ParseError
+
+if TYPE_CHECKING:
+    from .events import Consumer, EventStream
 
 __all__ = ["Parser", "parse_partial"]
 
@@ -44,16 +48,26 @@ class Parser:
     Options: ``multiple`` accepts a sequence of values separated by optional whitespace (as
     ijson's ``multiple_values``); ``partial_strings=False`` hides strings until they close;
     ``max_depth``, ``max_string`` (characters in a string or key) and ``max_number`` (characters
-    in a number) bound what hostile input can make the parser hold. ``on_close(value, parent,
-    key)`` is called as each value completes (see :func:`midstream.engine.build.engine`).
+    in a number) bound what hostile input can make the parser hold; ``engine`` chooses the
+    engine for this parser (``"auto"``, ``"compiled"``, ``"python"``; default
+    ``MIDSTREAM_ENGINE``, else auto: see :mod:`midstream.engine`).
+
+    ``on_event`` subscribes consumers to the parser's events (a callable, or a sequence of them,
+    each called with every event in turn; see :mod:`midstream.events`); ``events`` is then the
+    :class:`~midstream.events.EventStream` (``events.subscribe(c)`` adds one later). A parser
+    without consumers builds no events at all.
     """
 
-    __slots__ = ("_closed", "_error", "_result", "_send", "feed", "value")
+    __slots__ = ("_closed", "_error", "_result", "_send", "engine", "events", "feed", "value")
 
     feed: Callable[[str | bytes | bytearray | memoryview], Sequence[Any]]
     #: The current (partial) top-level value; ``None`` before any value has begun. A plain
     #: attribute kept up to date by the engine, so reading it costs nothing.
     value: Any
+    #: The engine this parser runs: "compiled" or "python".
+    engine: str
+    #: The event dispatcher, when the parser was made with ``on_event``.
+    events: EventStream | None
 
     def __init__(
         self,
@@ -63,13 +77,22 @@ class Parser:
         max_depth: int = DEFAULT_LIMITS["max_depth"],
         max_string: int = DEFAULT_LIMITS["max_string"],
         max_number: int = DEFAULT_LIMITS["max_number"],
-        on_close: Callable[[Any, Any, Any], None] | None = None,
+        on_event: Consumer | Sequence[Consumer] | None = None,
+        engine: str | None = None,
+        _on_raw: Callable[[int, Any, Any], None] | None = None,
     ) -> None:
         self.value = None
         self._error: ParseError | None = None
         self._closed = False
         self._result: Any = None
-        gen = engine(
+        self.engine, make = _engines.get(engine)
+        self.events = None
+        raw = _on_raw
+        if on_event is not None:
+            from .events import EventStream
+
+            self.events = raw = EventStream([on_event] if callable(on_event) else on_event)
+        gen = make(
             self,
             self._fail,
             multiple,
@@ -77,26 +100,20 @@ class Parser:
             max_depth,
             max_string,
             max_number,
-            on_close,
+            raw,
         )
         next(gen)
         self._send = gen.send
         self.feed = gen.send
 
-    def __getitem__(self, key: int) -> Any:
-        """The engine's slot for an open top-level string (see ``build.ValueHolder``)."""
-        return self.value
-
-    def __setitem__(self, key: int, value: Any) -> None:
-        self.value = value
-
     @property
     def failed(self) -> ParseError | None:
-        """The error that stopped this parser, if any."""
+        """The error that stopped this parser, if any (``feed`` and ``close`` raise it again)."""
         return self._error
 
     @property
     def closed(self) -> bool:
+        """Whether ``close()`` has returned: the input is over."""
         return self._closed
 
     def close(self) -> Any:
@@ -131,11 +148,11 @@ class Parser:
         return f"<midstream.Parser {state} value={self.value!r:.60}>"
 
 
-def parse_partial(text: str | bytes, *, partial_strings: bool = True) -> Any:
+def parse_partial(text: str | bytes, *, partial_strings: bool = True, engine: str | None = None) -> Any:
     """The best-effort value of a possibly truncated JSON text (``None`` if no value began).
 
     Malformed text raises :class:`ParseError`; truncated text gives the partial value.
     """
-    p = Parser(partial_strings=partial_strings)
+    p = Parser(partial_strings=partial_strings, engine=engine)
     p.feed(text)
     return p.value

@@ -1,75 +1,100 @@
-"""Engine selection: the C engine when it is installed, else the pure-Python one.
+"""The engine: decoding, the resumable state machine, the live partial value.
 
-:mod:`midstream.engine.build` holds the engine in pure Python: the reference and the always-available
-fallback. The build hook (``setup.py``) compiles ``_cengine.c``, the same state machine in C, into
-``midstream.engine._cengine`` when a C compiler is there. Selecting it binds the C engine to the Python
-module's sentinels and cold-path helpers (error messages, the UTF-8 decoder for cut sequences) and
-makes it ``build.engine``, which the parsers use; ``build.python_engine`` stays the Python one.
-Both pass the same test suite, and a differential test holds them to the same values, events and
-errors.
+Two implementations of one state machine, chosen per parser (``Parser(engine=...)``):
 
-``MIDSTREAM_ENGINE`` chooses explicitly: ``python`` keeps the Python engine even when the
-extension is installed, ``compiled`` makes a missing extension an ImportError, ``auto`` (the
-default) takes the extension when it imports and the Python engine otherwise.
+* ``"python"`` -- :func:`midstream.engine.build.python_engine`, plain typed Python: the reference,
+  always available;
+* ``"compiled"`` -- ``_cengine.c``, the same machine in C, branch for branch, built by the install
+  when a C compiler is there (``setup.py``); it takes its rare paths (error messages, the UTF-8
+  decoder for cut sequences) from :mod:`~midstream.engine.build`.
 
-An extension older than the ``_cengine.c`` beside it (edited since the last install) is stale: it
-is still used, with a warning, and ``STALE`` says so (the test suite refuses to run on it).
-Reinstalling (``pip install -e .``, or any ``dev.py`` command) recompiles.
+``"auto"`` takes the compiled engine when it is installed and the Python one otherwise. The
+default comes from ``MIDSTREAM_ENGINE`` (``auto`` when unset), read when a parser is made.
+``"compiled"`` where the extension is missing raises ``ImportError``.
+
+Nothing here runs at import: the extension is imported (and bound to ``build``) the first time a
+parser asks for it, and the check that it is not older than its source (:func:`stale`) runs
+only when called (the test suite calls it).
 """
 
 from __future__ import annotations
 
 import os
-import warnings
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any, Literal
 
 from . import build
 
+__all__ = ["ENGINES", "EngineName", "available", "compiled", "default", "get", "stale"]
+
+EngineName = Literal["auto", "python", "compiled"]
+ENGINES: tuple[str, ...] = ("auto", "python", "compiled")
 SOURCE = os.path.join(os.path.dirname(__file__), "_cengine.c")
 
+_module: ModuleType | None = None
+_tried = False
 
-def _select() -> ModuleType | None:
-    """The C engine module to use, or None for the Python engine."""
-    choice = os.environ.get("MIDSTREAM_ENGINE", "auto")
-    if choice not in ("auto", "python", "compiled"):
-        raise ImportError(f"MIDSTREAM_ENGINE must be auto, python or compiled, not {choice!r}")
-    if choice == "python":
-        return None
-    try:
-        from . import _cengine  # type: ignore[attr-defined]
-    except ImportError:  # not built (no compiler, or MIDSTREAM_PURE_PYTHON at install)
-        if choice == "compiled":
+
+def compiled() -> ModuleType | None:
+    """The compiled engine's module (imported and bound once), or None where it is not built."""
+    global _module, _tried
+    if not _tried:
+        _tried = True
+        try:
+            from . import _cengine  # type: ignore[attr-defined]
+        except ImportError:  # not built (no compiler, or MIDSTREAM_PURE_PYTHON at install)
+            return None
+        _cengine.bind(build)
+        _module = _cengine
+    return _module
+
+
+def available() -> tuple[str, ...]:
+    """The engines that can run here: ``("compiled", "python")`` or ``("python",)``."""
+    return ("compiled", "python") if compiled() is not None else ("python",)
+
+
+def resolve(name: str | None = None) -> str:
+    """The engine a parser asking for ``name`` gets: "compiled" or "python"."""
+    if name is None:
+        name = os.environ.get("MIDSTREAM_ENGINE") or "auto"
+    if name == "python":
+        return "python"
+    if name == "compiled":
+        if compiled() is None:
             raise ImportError(
-                "MIDSTREAM_ENGINE=compiled, but the compiled engine is not installed "
+                "engine 'compiled' asked for, but the compiled engine is not installed "
                 "(reinstall with a C compiler available; see setup.py)"
-            ) from None
-        return None
-    module: ModuleType = _cengine
-    return module
+            )
+        return "compiled"
+    if name == "auto":
+        return "compiled" if compiled() is not None else "python"
+    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {name!r}")
 
 
-def _stale(module: ModuleType) -> bool:
-    """Whether the compiled ``module`` is older than its source (by more than an install's
-    unpacking can explain)."""
+def get(name: str | None = None) -> tuple[str, Callable[..., Any]]:
+    """``(resolved name, engine function)`` for ``name`` (None: ``MIDSTREAM_ENGINE``, else auto)."""
+    which = resolve(name)
+    if which == "python":
+        return which, build.python_engine
+    module = compiled()
+    assert module is not None
+    return which, module.engine
+
+
+def default() -> str:
+    """The engine a parser made now without ``engine=`` gets."""
+    return resolve(None)
+
+
+def stale() -> bool:
+    """Whether the installed compiled engine is older than ``_cengine.c`` beside it (edited since
+    the last install): reinstall (``pip install -e .``, or any ``dev.py`` command) to recompile."""
+    module = compiled()
+    if module is None:
+        return False
     try:
         return os.path.getmtime(SOURCE) > os.path.getmtime(module.__file__ or SOURCE) + 2
     except OSError:
         return False
-
-
-#: The compiled module (its ``engine`` and ``maybe_big_int``), or None: the Python ones run.
-compiled = _select()
-if compiled is not None:  # build.engine, the one the parsers use, becomes the compiled engine
-    compiled.bind(build)
-    build.engine = compiled.engine
-#: Which engine this process runs: "compiled" (C) or "python".
-ENGINE = "python" if compiled is None else "compiled"
-#: The compiled engine is older than _cengine.c: reinstall to recompile it.
-STALE = compiled is not None and _stale(compiled)
-if STALE:
-    warnings.warn(
-        "midstream: the compiled engine is older than _cengine.c; reinstall to recompile it "
-        "(or set MIDSTREAM_ENGINE=python)",
-        RuntimeWarning,
-        stacklevel=2,
-    )

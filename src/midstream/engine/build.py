@@ -55,7 +55,17 @@ from .scan import (
 )
 from .scan import key_colon as key_colon_re
 
-__all__ = ["CLOSE", "DEFAULT_LIMITS", "KEY_DONE", "STR_OPEN", "engine", "python_engine"]
+__all__ = [
+    "CLOSE",
+    "DEFAULT_LIMITS",
+    "EV_CLOSE",
+    "EV_GROW",
+    "EV_MEMBER",
+    "EV_OPEN",
+    "EV_SCALAR",
+    "EV_STRING",
+    "python_engine",
+]
 
 # The explicit states. Strings come first so that ``state < VALUE`` means "inside a string".
 STR: Final = 0  # inside a string that is a value
@@ -71,10 +81,26 @@ END: Final = 9  # the single top-level value is complete: only whitespace may fo
 
 #: Sent to the engine by ``close()``: end of input.
 CLOSE: Final = object()
-#: Given to ``on_close`` as the value when an object key is complete (before its value begins).
+
+# The raw events: ``on_event(kind, value, key)``. ``key`` is where the value sits in the innermost
+# open container (an object key, an array index) or None at top level. The events layer
+# (:mod:`midstream.events`) turns them into typed events with their JSON paths; the C engine
+# emits the same calls with the same numbers.
+#: A container opened: ``value`` is the new (empty, live) dict or list, attached at ``key``.
+EV_OPEN: Final = 0
+#: An object key is complete, its value not begun yet: ``value`` and ``key`` are the key.
+EV_MEMBER: Final = 1
+#: A string value opened and stays open (shown strings only): ``value`` is its text so far.
+EV_STRING: Final = 2
+#: The open string grew: ``value`` is the text appended (never empty); ``key`` is None.
+EV_GROW: Final = 3
+#: A scalar is complete and attached at ``key``: a number, a literal, or a string that arrived
+#: whole (or was hidden while open).
+EV_SCALAR: Final = 4
+#: A value that had opened (EV_OPEN or EV_STRING) is complete: ``value`` is the whole value.
+EV_CLOSE: Final = 5
+# (bound by the C engine until it speaks the protocol above)
 KEY_DONE: Final = object()
-#: Given to ``on_close`` as the value when a string value opens and stays open (partial strings
-#: shown): its text so far is then ``parent[key]``, growing with each fragment.
 STR_OPEN: Final = object()
 
 #: Limits used when the caller gives none.
@@ -97,17 +123,24 @@ Feed = Generator[Any, Any, None]
 
 
 class ValueHolder(Protocol):
-    """Where the engine keeps the top-level value: a plain attribute, so reading it is free.
-
-    ``holder[0]`` reads and ``holder[0] = v`` sets it too: that is the slot of an open top-level
-    string.
-    """
+    """Where the engine keeps the top-level value: a plain attribute, so reading it is free."""
 
     value: Any
 
-    def __getitem__(self, key: int) -> Any: ...
 
-    def __setitem__(self, key: int, value: Any) -> None: ...
+class _OwnerSlot:
+    """The slot of an open top-level string: ``owner.value`` seen as ``slot[0]`` (see grow)."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: ValueHolder) -> None:
+        self.owner = owner
+
+    def __getitem__(self, key: int) -> Any:
+        return self.owner.value
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        self.owner.value = value
 
 
 def grow(slot: Any, key: Any, piece: str) -> int:
@@ -149,7 +182,7 @@ def python_engine(
     max_depth: int = DEFAULT_LIMITS["max_depth"],
     max_string: int = DEFAULT_LIMITS["max_string"],
     max_number: int = DEFAULT_LIMITS["max_number"],
-    on_close: Callable[[Any, Any, Any], None] | None = None,
+    on_event: Callable[[int, Any, Any], None] | None = None,
 ) -> Feed:
     """The resumable parser. Prime with ``next()``; then ``send(fragment)``.
 
@@ -158,11 +191,10 @@ def python_engine(
     ``send(CLOSE)`` ends the input and returns the value (or the list of values when
     ``multiple``). Errors are reported to ``on_fail`` and raised; the generator is then dead.
 
-    ``on_close(value, parent, key)``, when given, is called as each value completes, with the
-    container it completes in (``None`` at top level) and its key there (dict key or list index);
-    and as each object key completes, with ``KEY_DONE`` as the value; and when a string value
-    stays open (with ``partial_strings``), with ``STR_OPEN``.
-    It is how higher layers (the model parser) learn of finished values without walking the tree.
+    ``on_event(kind, value, key)``, when given, is called for each raw event (``EV_*`` above):
+    containers opening, keys completing, strings opening and growing, values completing. It is
+    how higher layers learn what happened without walking the tree; :mod:`midstream.events`
+    adds the paths. Without it the engine makes no call and builds nothing for events.
     """
     # Cache globals as locals: the loop below is the hot path of the whole library.
     plain = plain_run
@@ -200,6 +232,7 @@ def python_engine(
     res: Any = None
     buf = ""
     i = 0
+    opened = False  # the top-level value completing now had opened (EV_CLOSE, not EV_SCALAR)
     try:
         closing = False  # set once, by close()
         max_token = min(max_string, max_number)
@@ -249,9 +282,10 @@ def python_engine(
                 sc[sk] = ""
                 text += msg
                 sc[sk] = text
-                size = len(text)
-                if size > max_string:
+                if len(text) > max_string:
                     raise located(LimitExceededError, f"string longer than max_string={max_string}", msg, len(msg), pos - len(msg), nl, lstart)
+                if on_event is not None and sc is not sbox:
+                    on_event(EV_GROW, msg, None)
                 res = ()
                 continue
             # Fast path: a number cut by the previous fragment goes on with digits only.
@@ -353,31 +387,35 @@ def python_engine(
                                 nl,
                                 lstart,
                             )
-                    if acc and grow(sc, sk, acc) > max_string:
-                        raise located(
-                            LimitExceededError,
-                            f"string longer than max_string={max_string}",
-                            buf,
-                            i,
-                            pos,
-                            nl,
-                            lstart,
-                        )
+                    if acc:
+                        if grow(sc, sk, acc) > max_string:
+                            raise located(
+                                LimitExceededError,
+                                f"string longer than max_string={max_string}",
+                                buf,
+                                i,
+                                pos,
+                                nl,
+                                lstart,
+                            )
+                        if on_event is not None and sc is not sbox:
+                            on_event(EV_GROW, acc, None)
                     if not fin:
                         break
                     v: Any = sc[sk]
                     if not val:
                         key = memo.setdefault(v, v)
                         state = COLON
-                        if on_close is not None:
-                            on_close(KEY_DONE, top, key)
+                        if on_event is not None:
+                            on_event(EV_MEMBER, key, key)
                         continue
                     if show:
                         if top is not None:
                             state = AFTER
-                            if on_close is not None:
-                                on_close(v, top, len(top) - 1 if is_list else key)
+                            if on_event is not None:
+                                on_event(EV_CLOSE, v, len(top) - 1 if is_list else key)
                             continue
+                        opened = True  # a top-level string that was shown open: EV_CLOSE below
                 elif state == NUM:
                     # ---- a number cut by the previous fragment boundary (i == 0 here)
                     k = numch(buf, i).end() if buf[i] in numchars else i
@@ -419,10 +457,11 @@ def python_engine(
                         i += 1
                         if top is not None:
                             is_list = type(top) is list
-                            if on_close is not None:
-                                on_close(v, top, len(top) - 1 if is_list else key)
+                            if on_event is not None:
+                                on_event(EV_CLOSE, v, len(top) - 1 if is_list else key)
                             continue  # state stays AFTER
                         is_list = False
+                        opened = True
                     elif state <= FIRST_ITEM:  # ---- a value must start here
                         if c == '"':
                             m = sstart(buf, i)
@@ -442,7 +481,7 @@ def python_engine(
                                     sc = sbox
                                     sk = 0
                                 elif top is None:
-                                    sc = owner
+                                    sc = _OwnerSlot(owner)
                                     sk = 0
                                 elif is_list:
                                     sc = top
@@ -452,9 +491,8 @@ def python_engine(
                                     sc = top
                                     sk = key
                                 sc[sk] = text
-                                if show:
-                                    if on_close is not None:
-                                        on_close(STR_OPEN, top, len(top) - 1 if is_list else key)
+                                if show and on_event is not None:
+                                    on_event(EV_STRING, text, None if top is None else len(top) - 1 if is_list else key)
                                 continue
                         elif c == "{" or c == "[":
                             if len(stack) >= max_depth:
@@ -466,6 +504,8 @@ def python_engine(
                                 top.append(d)
                             else:
                                 top[key] = d
+                            if on_event is not None:
+                                on_event(EV_OPEN, d, None if top is None else len(top) - 1 if is_list else key)
                             stack.append(top)
                             keys.append(key)
                             top = d
@@ -524,8 +564,8 @@ def python_engine(
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
                                 i = mk.end()
                                 state = COLON if mk.lastindex == 1 else VALUE
-                                if on_close is not None:
-                                    on_close(KEY_DONE, top, key)
+                                if on_event is not None:
+                                    on_event(EV_MEMBER, key, key)
                                 continue
                             sc = sbox
                             sk = 0
@@ -557,17 +597,18 @@ def python_engine(
                 elif is_list:
                     top.append(v)
                     state = AFTER
-                    if on_close is not None:
-                        on_close(v, top, len(top) - 1)
+                    if on_event is not None:
+                        on_event(EV_SCALAR, v, len(top) - 1)
                     continue
                 else:
                     top[key] = v
                     state = AFTER
-                    if on_close is not None:
-                        on_close(v, top, key)
+                    if on_event is not None:
+                        on_event(EV_SCALAR, v, key)
                     continue
-                if on_close is not None:
-                    on_close(v, None, None)
+                if on_event is not None:
+                    on_event(EV_CLOSE if opened else EV_SCALAR, v, None)
+                opened = False
 
             if "\n" in buf:
                 nl += buf.count("\n")
@@ -598,11 +639,6 @@ def python_engine(
             e.partial = owner.value
         on_fail(e)
         raise
-
-
-#: The engine the parsers use: :func:`python_engine`, or the C engine when
-#: :mod:`midstream.engine` selects it.
-engine: Callable[..., Feed] = python_engine
 
 
 def _expected(state: int, is_list: bool) -> str:

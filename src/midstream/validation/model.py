@@ -19,8 +19,8 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from ..engine.build import DEFAULT_LIMITS, KEY_DONE, STR_OPEN
-from ..errors import IncompleteJSONError
+from ..engine.build import DEFAULT_LIMITS, EV_CLOSE, EV_MEMBER, EV_OPEN, EV_SCALAR, EV_STRING
+from ..errors import IncompleteJSONError, StreamValidationError
 from ..parser import Parser
 from .plan import Node, plan_for
 
@@ -30,6 +30,8 @@ T = TypeVar("T")
 Path = tuple[str | int, ...]
 _BOM = b"\xef\xbb\xbf"
 _UNVALIDATED: Any = object()  # a part that can only be validated with its enclosing value
+KEY_DONE: Any = object()  # (the former engine protocol, see ModelParser._on_raw)
+STR_OPEN: Any = object()
 
 
 class _Relocated(Exception):
@@ -45,45 +47,6 @@ class Validated(NamedTuple):
 
     path: Path
     value: Any
-
-
-class StreamValidationError(ValueError):
-    """A closed value failed validation.
-
-    ``errors()`` is pydantic's error list with ``loc`` from the root of the document; ``path`` is
-    the JSON path of the value that failed (``()`` for the whole document); ``partial`` the
-    partial value received so far; ``consumed`` how many characters (or bytes) had been fed when
-    the failure was found; ``line`` the JSONL line number, if any.
-    """
-
-    def __init__(
-        self,
-        error: ValidationError,
-        path: Path = (),
-        partial: Any = None,
-        consumed: int = 0,
-        line: int | None = None,
-    ) -> None:
-        self.validation_error = error
-        self.path = path
-        self.partial = partial
-        self.consumed = consumed
-        self.line = line
-        self._errors: list[dict[str, Any]] = [{**e, "loc": (*path, *e["loc"])} for e in error.errors()]
-        where = "/".join(map(str, path))
-        if line is not None:
-            where = f"line {line}" + (f" /{where}" if where else "")
-        where = where or "the document"
-        first = self._errors[0]
-        loc = ".".join(map(str, first["loc"])) or "(root)"
-        more = f" (+{len(self._errors) - 1} more)" if len(self._errors) > 1 else ""
-        super().__init__(f"validation failed at {where}: {loc}: {first['msg']} [{first['type']}]{more}")
-
-    def errors(self) -> list[dict[str, Any]]:
-        return list(self._errors)
-
-    def error_count(self) -> int:
-        return len(self._errors)
 
 
 def _dumps(value: Any) -> bytes:
@@ -136,8 +99,9 @@ class ModelParser(Generic[T]):
             max_depth=max_depth,
             max_string=max_string,
             max_number=max_number,
-            on_close=self._on_close,
+            _on_raw=self._on_raw,
         )
+        self._containers: list[Any] = []  # the open containers, innermost last
         self._pieces: list[str | bytes] = []  # the text, kept for close() when it must validate it whole
         self._feed = self._parser.feed
         self._last: tuple[Any, Path, Path, Node | None] | None = None  # last located container
@@ -203,6 +167,25 @@ class ModelParser(Generic[T]):
         except ValidationError as e:
             raise StreamValidationError(e, (), self.partial, self.consumed) from None
         return result
+
+    def _on_raw(self, kind: int, value: Any, key: Any) -> None:
+        """The engine's raw events, as (value, parent, key) reports of closed values."""
+        stack = self._containers
+        if kind == EV_OPEN:
+            stack.append(value)
+            return
+        top = stack[-1] if stack else None
+        if kind == EV_MEMBER:
+            self._on_close(KEY_DONE, top, key)
+        elif kind == EV_STRING:
+            self._on_close(STR_OPEN, top, key)
+        elif kind == EV_SCALAR:
+            self._on_close(value, top, key)
+        elif kind == EV_CLOSE:
+            if value.__class__ is dict or value.__class__ is list:
+                stack.pop()
+                top = stack[-1] if stack else None
+            self._on_close(value, top, key)
 
     def _on_close(self, value: Any, parent: Any, key: Any) -> None:
         """The engine's report of a closed value: validate it, once, if its position allows."""
