@@ -10,9 +10,8 @@ needs. The install compiles the engine's C accelerator when it can (see ``setup.
 repeated when ``pyproject.toml``, ``setup.py`` or the C source changes, so the compiled engine
 never lags behind its source.
 
-``test`` runs pytest twice: on the compiled engine, then on the pure-Python engine
-(``MIDSTREAM_ENGINE=python``), so both pass the same suite. Under CI (``CI`` set) a missing
-compiled engine is a failure; elsewhere only the pure-Python pass runs, with a notice.
+``test`` runs pytest once: every test runs on each engine that is installed (the ``engine``
+fixture of ``tests/conftest.py``). Under CI (``CI`` set) a missing compiled engine is a failure.
 """
 
 from __future__ import annotations
@@ -57,21 +56,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> int:
     return subprocess.run([str(PY), *args], cwd=ROOT, env={**os.environ, **(env or {})}).returncode
 
 
-def compiled_engine_installed() -> bool:
-    probe = "import midstream, sys; sys.exit(midstream.ENGINE != 'compiled')"
-    return run("-c", probe) == 0
-
-
-def pytest_passes() -> list[dict[str, str]]:
-    """The pytest runs: one per engine, the compiled one first when it is installed."""
-    passes = [{"MIDSTREAM_ENGINE": "python"}]
-    if compiled_engine_installed() or os.environ.get("CI"):  # under CI, a missing one fails
-        passes.insert(0, {"MIDSTREAM_ENGINE": "compiled"})
-    else:
-        print("note: no compiled engine here (see setup.py); testing the pure-Python engine only")
-    return passes
-
-
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "demo"
     rest = argv[1:]
@@ -85,12 +69,8 @@ def main(argv: list[str]) -> int:
             code = run(*step)
             if code:
                 return code
-        for env in pytest_passes():
-            print("$", *(f"{k}={v}" for k, v in env.items()), "python -m pytest", *rest, flush=True)
-            code = run("-m", "pytest", *rest, env=env)
-            if code:
-                return code
-        return 0
+        print("$ python -m pytest", *rest, flush=True)  # every test on each engine (tests/conftest.py)
+        return run("-m", "pytest", *rest)
     if cmd == "bench":
         ensure("bench")
         return run("-m", "benchmarks", *rest)

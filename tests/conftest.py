@@ -1,23 +1,44 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 
 import midstream
+from midstream import engine as _engine
 from tests.corpus import CORPUS
+
+#: Every test runs once per engine that can run here (as ijson runs its tests per backend):
+#: the ``engine`` fixture below sets ``MIDSTREAM_ENGINE``, which every parser reads when made.
+#: ``MIDSTREAM_TEST_ENGINES=python`` (or ``compiled``) narrows the run to one engine.
+ENGINES = [
+    e
+    for e in _engine.available()
+    if e in os.environ.get("MIDSTREAM_TEST_ENGINES", "compiled,python").split(",")
+]
 
 
 def pytest_report_header() -> list[str]:
     return [
         f"shared corpus: {CORPUS} ({'found' if CORPUS.is_dir() else 'MISSING'})",
-        f"midstream engine: {midstream.ENGINE}",
+        f"midstream engines under test: {', '.join(ENGINES)} (available: {', '.join(_engine.available())})",
     ]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    from midstream import engine as _engine
-
-    if _engine.STALE:  # it would test old code: _cengine.c was edited after the last install
+    if _engine.stale():  # it would test old code: _cengine.c was edited after the last install
         pytest.exit("the compiled engine is older than _cengine.c: reinstall (python3 dev.py test)", 2)
+    if os.environ.get("CI") and _engine.compiled() is None:
+        pytest.exit("CI: the compiled engine is not built (see setup.py)", 2)
+
+
+@pytest.fixture(params=ENGINES, autouse=True)
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The engine this run of the test uses (every parser made in the test gets it)."""
+    monkeypatch.setenv("MIDSTREAM_ENGINE", request.param)
+    assert request.param == midstream.ENGINE
+    yield request.param
 
 
 @pytest.fixture(scope="session", autouse=True)
