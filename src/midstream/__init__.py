@@ -16,8 +16,6 @@ for validation) is imported on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .errors import (
     IncompleteJSONError,
     LimitExceededError,
@@ -26,6 +24,10 @@ from .errors import (
     StreamValidationError,
 )
 from .parser import Parser, parse_partial
+
+TYPE_CHECKING = False  # (typing is not imported at run time: see engine/build.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ENGINE",

@@ -15,7 +15,9 @@ Feeding a parser after its end (after ``close()``, or after an error stopped it)
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # (typing is not imported at run time: see engine/build.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "IncompleteJSONError",
@@ -25,7 +27,6 @@ __all__ = [
     "StreamValidationError",
 ]
 
-Path = tuple[Any, ...]
 
 
 class MidstreamError(ValueError):
@@ -92,7 +93,7 @@ class StreamValidationError(MidstreamError):
     def __init__(
         self,
         error: Any,
-        path: Path = (),
+        path: tuple[Any, ...] = (),
         partial: Any = None,
         consumed: int = 0,
         line: int | None = None,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
-
 from . import engine as _engines
 from .engine.build import CLOSE, DEFAULT_LIMITS
 from .errors import ParseError
 
+TYPE_CHECKING = False  # (typing is not imported at run time: see engine/build.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
     from .events import Consumer, EventStream
 
 __all__ = ["Parser", "parse_partial"]

@@ -20,15 +20,19 @@ only when called (the test suite calls it).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from types import ModuleType
-from typing import Any, Literal
 
 from . import build
 
-__all__ = ["ENGINES", "EngineName", "available", "compiled", "default", "get", "stale"]
+TYPE_CHECKING = False  # (typing is not imported at run time: see build.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+    from typing import Any, Literal
 
-EngineName = Literal["auto", "python", "compiled"]
+    EngineName = Literal["auto", "python", "compiled"]
+
+__all__ = ["ENGINES", "available", "compiled", "default", "get", "stale"]
+
 ENGINES: tuple[str, ...] = ("auto", "python", "compiled")
 SOURCE = os.path.join(os.path.dirname(__file__), "_cengine.c")
 

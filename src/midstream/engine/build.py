@@ -33,27 +33,20 @@ the sentinels and the error classes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any, Final, Protocol
-
 from ..errors import IncompleteJSONError, LimitExceededError, ParseError
 from .decode import Utf8Decoder
-from .scan import (
-    DIGITS,
-    ESCAPES,
-    HEX,
-    LITERALS,
-    NUMBER_CHARS,
-    WS,
-    describe,
-    is_number,
-    number_chars,
-    plain_run,
-    scan_number,
-    skip_ws,
-    string_start,
-)
-from .scan import key_colon as key_colon_re
+
+TYPE_CHECKING = False  # (not typing's: importing typing costs more than this whole module)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator
+    from typing import Any, Final, Protocol
+
+    Feed = Generator[Any, Any, None]
+
+    class ValueHolder(Protocol):
+        """Where the engine keeps the top-level value: a plain attribute, so reading it is free."""
+
+        value: Any
 
 __all__ = [
     "CLOSE",
@@ -118,15 +111,6 @@ _EXPECTED: Final = {
     COLON: "':'",
     END: "end of input (extra data after the JSON value)",
 }
-
-Feed = Generator[Any, Any, None]
-
-
-class ValueHolder(Protocol):
-    """Where the engine keeps the top-level value: a plain attribute, so reading it is free."""
-
-    value: Any
-
 
 class _OwnerSlot:
     """The slot of an open top-level string: ``owner.value`` seen as ``slot[0]`` (see grow)."""
@@ -196,18 +180,21 @@ def python_engine(
     how higher layers learn what happened without walking the tree; :mod:`midstream.events`
     adds the paths. Without it the engine makes no call and builds nothing for events.
     """
-    # Cache globals as locals: the loop below is the hot path of the whole library.
-    plain = plain_run
-    sstart = string_start
-    key_colon = key_colon_re
-    scan_num = scan_number
-    numchars = NUMBER_CHARS
-    digits = DIGITS
-    hexdigits = HEX
-    ws_run = skip_ws
-    numch = number_chars
-    esc_map = ESCAPES
-    lits = LITERALS
+    # The lexical patterns as locals: the loop below is the hot path of the whole library (and
+    # the compiled engine, which does not need them, does not pay for compiling them).
+    from .scan import DIGITS as digits
+    from .scan import ESCAPES as esc_map
+    from .scan import HEX as hexdigits
+    from .scan import LITERALS as lits
+    from .scan import NUMBER_CHARS as numchars
+    from .scan import WS, is_number
+    from .scan import key_colon as key_colon
+    from .scan import number_chars as numch
+    from .scan import plain_run as plain
+    from .scan import scan_number as scan_num
+    from .scan import skip_ws as ws_run
+    from .scan import string_start as sstart
+
     show = partial_strings
 
     stack: list[Any] = []  # parents of `top`; its length is the nesting depth
@@ -639,6 +626,18 @@ def python_engine(
             e.partial = owner.value
         on_fail(e)
         raise
+
+
+def describe(text: str, i: int) -> str:
+    """How the character at ``text[i]`` reads in an error message."""
+    if i >= len(text):
+        return "end of input"
+    c = text[i]
+    if c == "\ufeff":
+        return "a byte order mark (U+FEFF)"
+    if c < " " or c == "\x7f":
+        return f"control character U+{ord(c):04X}"
+    return repr(c)
 
 
 def _expected(state: int, is_list: bool) -> str:

@@ -61,15 +61,3 @@ ESCAPES: Final = {
 
 #: Literal text -> value. Keyed by first character for the dispatcher.
 LITERALS: Final = {"t": ("true", True), "f": ("false", False), "n": ("null", None)}
-
-
-def describe(text: str, i: int) -> str:
-    """How the character at ``text[i]`` reads in an error message."""
-    if i >= len(text):
-        return "end of input"
-    c = text[i]
-    if c == "\ufeff":
-        return "a byte order mark (U+FEFF)"
-    if c < " " or c == "\x7f":
-        return f"control character U+{ord(c):04X}"
-    return repr(c)

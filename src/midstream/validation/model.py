@@ -92,9 +92,11 @@ class ModelParser(Generic[T]):
         max_depth: int = DEFAULT_LIMITS["max_depth"],
         max_string: int = DEFAULT_LIMITS["max_string"],
         max_number: int = DEFAULT_LIMITS["max_number"],
+        engine: str | None = None,
     ) -> None:
         self._adapter, self._plan = plan_for(tp)
         self._parser = Parser(
+            engine=engine,
             partial_strings=partial_strings,
             max_depth=max_depth,
             max_string=max_string,
@@ -102,6 +104,8 @@ class ModelParser(Generic[T]):
             _on_raw=self._on_raw,
         )
         self._containers: list[Any] = []  # the open containers, innermost last
+        #: The engine this parser runs ("compiled" or "python").
+        self.engine = self._parser.engine
         self._pieces: list[str | bytes] = []  # the text, kept for close() when it must validate it whole
         self._feed = self._parser.feed
         self._last: tuple[Any, Path, Path, Node | None] | None = None  # last located container
