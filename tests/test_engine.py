@@ -34,7 +34,7 @@ def runs(p: Parser, name: str) -> bool:
 
 
 def test_this_test_runs_the_engine_of_its_fixture(engine: str) -> None:
-    assert midstream.ENGINE == engine
+    assert engine == midstream.ENGINE
     p = Parser()
     assert p.engine == engine
     assert runs(p, engine)

@@ -8,13 +8,16 @@ arbitrary fragments lives in :mod:`midstream.engine.build`; it inlines the hot p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from json import JSONDecoder
 from json.scanner import make_scanner
-from typing import Final
 
-#: A matcher whose pattern can match the empty string, so it never returns None.
-AlwaysMatch = Callable[[str, int], "re.Match[str]"]
+TYPE_CHECKING = False  # (typing is not imported at run time: see build.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Final
+
+    #: A matcher whose pattern can match the empty string, so it never returns None.
+    AlwaysMatch = Callable[[str, int], "re.Match[str]"]
 
 #: JSON whitespace (RFC 8259 ``ws``); anything else, NBSP or a BOM included, is an error.
 WS: Final = " \t\n\r"
