@@ -1,4 +1,8 @@
-"""Command line: ``python -m midstream demo`` replays a recorded LLM stream.
+"""Command line: ``midstream parse | demo | jsonl`` (also ``python -m midstream``).
+
+midstream parse [FILE | -] [--jsonl] [--partial] [--model pkg.mod:Cls]
+    Read incrementally and print each value (or JSONL record) as one JSON line the moment it
+    completes (see :mod:`midstream.cli.parse`).
 
 python -m midstream demo [--file STREAM] [--delay SECONDS]
     Replay a recorded stream (default: the bundled Anthropic structured-output stream) and
@@ -109,7 +113,16 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--delay", type=float, default=0.02, help="seconds between deltas")
     j = sub.add_parser("jsonl", help="parse a JSONL file and report bad lines")
     j.add_argument("file")
+    pa = sub.add_parser("parse", help="print each value or record as one JSON line as it completes")
+    pa.add_argument("file", nargs="?", default="-", help="a file, or - for stdin (default)")
+    pa.add_argument("--jsonl", action="store_true", help="newline-delimited records")
+    pa.add_argument("--partial", action="store_true", help="also the partial value after each read")
+    pa.add_argument("--model", help="validate with pydantic: pkg.module:Name")
     args = ap.parse_args(argv)
+    if args.cmd == "parse":
+        from .parse import run
+
+        return run(args)
     if args.cmd == "demo":
         return demo(args.file, args.delay)
     return jsonl(args.file)
