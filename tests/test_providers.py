@@ -652,3 +652,12 @@ def test_channel_type() -> None:
 
 def test_docstrings() -> None:
     assert doctest.testmod(providers).failed == 0
+
+
+def test_bedrock_stream_exception() -> None:
+    error = {"throttlingException": {"message": "Too many requests"}}
+    assert detect_provider(error) == "bedrock"
+    with pytest.raises(ProviderError, match="Too many requests"):
+        run([{"messageStart": {"role": "assistant"}}, error])
+    with pytest.raises(ProviderError):
+        run([error])

@@ -65,8 +65,9 @@ string (no copy); a channel is made once and its hash is computed once.
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -278,13 +279,17 @@ def detect_provider(payload: Mapping[str, Any]) -> Provider | None:
         return "openai"
     if "candidates" in payload or "promptFeedback" in payload:
         return "gemini"
-    if not _BEDROCK_KEYS.isdisjoint(payload):
+    if not _BEDROCK_KEYS.isdisjoint(payload) or any(
+        isinstance(k, str) and k.endswith("Exception") for k in payload
+    ):
         return "bedrock"
     return None
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+#: Compact JSON text of a value (provider objects turned back into text, e.g. Gemini's args).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+#: A string as a JSON string literal, quotes included (the C encoder when CPython has it).
+_quote: Callable[[str], str] = json.encoder.encode_basestring
 
 
 _new = tuple.__new__  # builds a Delta without the Python-level NamedTuple.__new__
@@ -709,6 +714,11 @@ class _Bedrock(_Handler):
             reason = v.get("stopReason")
             if reason:
                 out.append(Stopped("bedrock", reason))
+            return
+        for key, v in p.items():  # the stream's exceptions: modelStreamErrorException, ...
+            if key.endswith("Exception"):
+                message = v.get("message") if isinstance(v, Mapping) else v
+                raise ProviderError(f"Bedrock {key}: {message}", p)
 
 
 # -- Gemini -----------------------------------------------------------------------------------
@@ -767,7 +777,7 @@ class _ArgsWriter:
         out: list[str] = []
         if self.open_string is not None:
             if path == self.open_string and key == "stringValue":
-                out.append(_dumps(value)[1:-1])
+                out.append(_quote(value)[1:-1])
                 if not more:
                     out.append('"')
                     self.open_string = None
@@ -797,7 +807,7 @@ class _ArgsWriter:
                 if f[2]:
                     out.append(",")
                 f[2].add(step)
-                out.append(_dumps(step) + ":")
+                out.append(_quote(step) + ":")
             else:
                 if not isinstance(step, int) or step < f[3]:
                     raise ValueError(f"{arg.get('jsonPath')!r} goes back to a closed member")
@@ -811,7 +821,7 @@ class _ArgsWriter:
                 f[1] = step
                 frames.append([child_is_object, None, set(), 0])
         if key == "stringValue":
-            out.append('"' + _dumps(value)[1:-1])
+            out.append(_quote(value)[:-1])
             if more:
                 self.open_string = path
             else:
@@ -948,6 +958,10 @@ class ChannelDemux:
     [ChannelDone(channel=Channel(..., id='call_1', ...), eof=False), \
 Stopped(provider='openai', reason='tool_calls', choice=0, message=None)]
 
+    Use one demux per streamed response: channels are told apart within it (a recording that
+    chains several Anthropic messages or Responses responses keeps them apart too, by message
+    number and item id), but an OpenAI chat choice has one content channel per demux.
+
     ``provider`` names the API family (:data:`Provider`); without it the first payload whose
     shape tells decides (payloads before it are ignored). Payloads of other shapes are ignored
     as unknown events are. ``close()`` ends the response and returns a :class:`ChannelDone`
@@ -980,14 +994,10 @@ Stopped(provider='openai', reason='tool_calls', choice=0, message=None)]
         """Read one payload; return its events in order (see :data:`DemuxEvent`)."""
         if self._closed:
             raise ProviderError("ChannelDemux.feed() after close()", payload)
-        if not isinstance(payload, Mapping):
+        if type(payload) is not dict and not isinstance(payload, Mapping):
             raise TypeError(f"a payload is a mapping (parsed JSON), not {type(payload).__name__}")
-        if payload.get("type") == "error" or isinstance(payload.get("error"), Mapping):
-            err = payload.get("error")
-            detail = err.get("message") if isinstance(err, Mapping) else payload.get("message")
-            raise ProviderError(
-                f"the provider sent an error: {detail or payload!r}", payload, self.open_channels
-            )
+        if payload.get("type") == "error" or payload.get("error"):
+            self._error(payload)
         h = self._handler
         if h is None:
             provider = detect_provider(payload)
@@ -997,6 +1007,13 @@ Stopped(provider='openai', reason='tool_calls', choice=0, message=None)]
         out: list[DemuxEvent] = []
         h.feed(payload, out)
         return out
+
+    def _error(self, payload: Mapping[str, Any]) -> None:
+        err = payload.get("error")
+        detail = err.get("message") if isinstance(err, Mapping) else err or payload.get("message")
+        raise ProviderError(
+            f"the provider sent an error: {detail or payload!r}", payload, self.open_channels
+        )
 
     def close(self) -> list[ChannelDone]:
         """End the response: ``ChannelDone(eof=True)`` for each channel still open."""
