@@ -347,7 +347,7 @@ def serialised_streams(draw: st.DrawFn) -> tuple[bytes, list[ServerSentEvent]]:
     return (bom + text).encode(), expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(serialised_streams(), st.data())
 def test_roundtrip_any_split(
     stream: tuple[bytes, list[ServerSentEvent]], data: st.DataObject
