@@ -12,16 +12,20 @@ import doctest
 import itertools
 import json
 import pickle
+import random
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from midstream import IncompleteJSONError, Parser
 from midstream.integrations import providers
+from midstream.integrations.json_path_writer import JSONPathWriter, parse_json_path
 from midstream.integrations.providers import (
     Channel,
     ChannelDemux,
@@ -34,6 +38,7 @@ from midstream.integrations.providers import (
     detect_provider,
 )
 from midstream.integrations.sse import iter_sse
+from tests.strategies import json_values
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -661,3 +666,57 @@ def test_bedrock_stream_exception() -> None:
         run([{"messageStart": {"role": "assistant"}}, error])
     with pytest.raises(ProviderError):
         run([error])
+
+
+def test_parse_json_path() -> None:
+    assert parse_json_path("$") == ()
+    assert parse_json_path("$.a.b[0][12]") == ("a", "b", 0, 12)
+    assert parse_json_path("$['a.b'][\"c]\"]['it\\'s'].0") == ("a.b", "c]", "it's", "0")
+    for bad in ("a.b", "$.", "$[x]", "$.a[", 7):
+        with pytest.raises(ValueError):
+            parse_json_path(bad)
+
+
+def path_args(value: Any, path: str, rnd: random.Random) -> Iterator[dict[str, Any]]:
+    """``value`` as Gemini partialArgs, in document order; strings in random pieces."""
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            step = (
+                f".{k}"
+                if re.fullmatch(r"\w+", k)
+                else "['" + re.sub(r"(['\\\\])", r"\\\1", k) + "']"
+            )
+            yield from path_args(v, path + step, rnd)
+    elif isinstance(value, list) and value:
+        for i, v in enumerate(value):
+            yield from path_args(v, f"{path}[{i}]", rnd)
+    elif isinstance(value, str):
+        cuts = sorted(rnd.sample(range(len(value) + 1), min(len(value) + 1, rnd.randint(0, 3))))
+        pieces = [value[a:b] for a, b in itertools.pairwise([0, *cuts, len(value)])]
+        for n, piece in enumerate(pieces):
+            arg: dict[str, Any] = {"jsonPath": path, "stringValue": piece}
+            if n < len(pieces) - 1:
+                arg["willContinue"] = True
+            yield arg
+    elif value is None:
+        yield {"jsonPath": path, "nullValue": None}
+    elif isinstance(value, bool):
+        yield {"jsonPath": path, "boolValue": value}
+    elif isinstance(value, (int, float)):
+        yield {"jsonPath": path, "numberValue": value}
+    elif path != "$":  # an empty object or array: no leaf to address inside it
+        yield {"jsonPath": path, ("structValue" if isinstance(value, dict) else "listValue"): value}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), json_values, max_size=5), st.integers(0, 2**32))
+def test_json_path_writer_roundtrip(args: dict[str, Any], seed: int) -> None:
+    """Any arguments, sent as partialArgs (strings cut anywhere), are written back exactly, and
+    every prefix of the text is a prefix a parser accepts."""
+    w = JSONPathWriter()
+    pieces = [w.add(a) for a in path_args(args, "$", random.Random(seed))] + [w.finish()]
+    assert json.loads("".join(pieces)) == args
+    p = Parser()
+    for piece in pieces:
+        p.feed(piece)
+    assert p.close() == args
