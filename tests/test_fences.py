@@ -82,3 +82,17 @@ def test_generated(before: str, fenced: bool, tag: str, value: object, after: st
     out, skipped = unwrap(splits(text, seed))
     assert skipped == head
     assert out == text[len(head) :]
+
+
+@pytest.mark.parametrize("after", ["", "\n```", "\n```\nThat is all.", " [1, 2", "```\n{"])
+def test_the_parser_ignores_what_follows_the_value(after: str) -> None:
+    from midstream import Parser
+
+    text = 'Here you go:\n```json\n{"a": [1, "x"], "b": 2.5}' + after
+    for pieces in ([text], list(text), *(splits(text, s) for s in range(10))):
+        u, p = Unwrap(), Parser(trailing="ignore")
+        for piece in pieces:
+            p.feed(u.feed(piece))
+        assert p.close() == {"a": [1, "x"], "b": 2.5}
+    with pytest.raises(ValueError, match="trailing must be"):
+        Parser(trailing="maybe")

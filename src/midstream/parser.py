@@ -53,6 +53,9 @@ class Parser:
     engine for this parser (``"auto"``, ``"compiled"``, ``"python"``; default
     ``MIDSTREAM_ENGINE``, else auto: see :mod:`midstream.engine`).
 
+    ``trailing="ignore"`` stops reading at the end of the top-level value: what follows it (a
+    closing Markdown fence, prose) is ignored instead of being an error.
+
     ``on_event`` subscribes consumers to the parser's events (a callable, or a sequence of them,
     each called with every event in turn; see :mod:`midstream.events`); ``events`` is then the
     :class:`~midstream.events.EventStream` (``events.subscribe(c)`` adds one later). A parser
@@ -80,6 +83,7 @@ class Parser:
         max_number: int = DEFAULT_LIMITS["max_number"],
         on_event: Consumer | Sequence[Consumer] | None = None,
         engine: str | None = None,
+        trailing: str = "error",
         _on_raw: Callable[[int, Any, Any], None] | None = None,
     ) -> None:
         self.value = None
@@ -93,16 +97,10 @@ class Parser:
             from .events import EventStream
 
             self.events = raw = EventStream([on_event] if callable(on_event) else on_event)
-        gen = make(
-            self,
-            self._fail,
-            multiple,
-            partial_strings,
-            max_depth,
-            max_string,
-            max_number,
-            raw,
-        )
+        if trailing not in ("error", "ignore"):
+            raise ValueError(f"trailing must be 'error' or 'ignore', not {trailing!r}")
+        args = (self, self._fail, multiple, partial_strings, max_depth, max_string, max_number, raw)
+        gen = make(*args, True) if trailing == "ignore" else make(*args)
         next(gen)
         self._send = gen.send
         self.feed = gen.send

@@ -167,6 +167,7 @@ def python_engine(
     max_string: int = DEFAULT_LIMITS["max_string"],
     max_number: int = DEFAULT_LIMITS["max_number"],
     on_event: Callable[[int, Any, Any], None] | None = None,
+    trailing: bool = False,
 ) -> Feed:
     """The resumable parser. Prime with ``next()``; then ``send(fragment)``.
 
@@ -179,6 +180,9 @@ def python_engine(
     containers opening, keys completing, strings opening and growing, values completing. It is
     how higher layers learn what happened without walking the tree; :mod:`midstream.events`
     adds the paths. Without it the engine makes no call and builds nothing for events.
+
+    ``trailing=True`` ignores whatever follows the (single) top-level value once it is complete,
+    unread: the text after a JSON value in an LLM's answer (a closing fence, prose).
     """
     # The lexical patterns as locals: the loop below is the hot path of the whole library (and
     # the compiled engine, which does not need them, does not pay for compiling them).
@@ -571,6 +575,9 @@ def python_engine(
                             continue
                         raise located(ParseError, f"expected ':' after an object key, found {describe(buf, i)}", buf, i, pos, nl, lstart)
                     elif state == END:
+                        if trailing:  # the rest of the input is not ours (e.g. a closing fence)
+                            i = n
+                            break
                         raise located(ParseError, f"expected {_EXPECTED[END]}, found {describe(buf, i)}", buf, i, pos, nl, lstart)
 
                 # ---- a value `v` is complete: attach it to its container
