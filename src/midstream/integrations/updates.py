@@ -162,8 +162,8 @@ class IncompleteStreamError(IncompleteJSONError):
     ``channel`` is the first channel cut short, ``partial`` its partial value (the model's
     typed partial value when a model applies), ``stop_reason`` the provider's stop reason for
     it (``"length"``, ``"max_tokens"``, ...; ``None`` when the stream just ended), and
-    ``partials`` maps every channel cut short to its partial value. ``offset``, ``line`` and
-    ``column`` are those of the end of that channel's text.
+    ``partials`` maps every channel cut short to its partial value. ``offset`` is the length
+    of that channel's text (after unwrapping); ``line`` and ``column`` are not tracked (1, 1).
     """
 
     channel: Channel | None
@@ -180,6 +180,7 @@ class IncompleteStreamError(IncompleteJSONError):
         partial: Any = None,
     ) -> None:
         super().__init__(msg, offset, line, column, excerpt, partial)
+        self.args = (msg,)  # (where in the channel's text: offset)
         self.channel = None
         self.stop_reason = None
         self.partials = {}
@@ -224,6 +225,7 @@ class _State:
         "done",
         "ended",
         "fast",
+        "fed",
         "feed",
         "guard",
         "lenient",
@@ -245,6 +247,7 @@ class _State:
         self.done = False  # the done update was made
         self.ended = False  # the provider ended it (or it was cut)
         self.fast = False  # the plain path: a JSON channel whose value has begun, not done
+        self.fed = 0  # characters given to the parser
 
     def value(self) -> Any:
         if self.mode == _JSON:
@@ -317,7 +320,7 @@ class Updater:
             "engine": engine,
         }
         self._states: dict[Channel, _State] = {}
-        self._cut: list[tuple[Channel, IncompleteJSONError]] = []
+        self._cut: list[tuple[Channel, int, str, Any]] = []  # channel, fed, why, partial
         #: The provider's stop events so far (one per choice / message / response).
         self.stops: list[Stopped] = []
         #: The error that stopped the updater, if any.
@@ -346,32 +349,33 @@ class Updater:
     # -- feeding -----------------------------------------------------------------------------
 
     def feed_body(self, chunk: bytes | bytearray | memoryview | str) -> list[Update]:
-        """SSE body bytes or text: the updates of the events it completes."""
+        """SSE body bytes or text: the updates of the events it completes.
+
+        The values are live: in a list made from several events, an early update's ``value``
+        already shows the later deltas of its channel. :func:`updates` hands out each event's
+        updates before it reads the next event (:meth:`decode` then :meth:`feed_data`).
+        """
+        out: list[Update] = []
+        for data in self.decode(chunk):
+            out += self.feed_data(data)
+            if self.failed is not None or self.finished:
+                break
+        return out
+
+    def decode(self, chunk: bytes | bytearray | memoryview | str) -> list[str]:
+        """SSE body bytes or text: the data of the events it completes (for :meth:`feed_data`)."""
         if self.failed is not None or self._closed:
             self._refuse()
         sse = self._sse
         if sse is None:
             sse = self._sse = SSEDecoder()
-        out: list[Update] = []
-        if self.finished:
-            return out
-        try:
-            for ev in sse.feed(chunk):
-                data = ev[1]
-                if data == DONE:
-                    self.finished = True
-                    break
-                self._payload(_loads(data), out)
-        except MidstreamError as e:
-            self.failed = e
-        return out
+        return [ev[1] for ev in sse.feed(chunk)]
 
-    def feed_event(self, event: Any) -> list[Update]:
-        """An SSE event (anything with ``.data``): the updates of its payload."""
+    def feed_data(self, data: str) -> list[Update]:
+        """The data of one SSE event (JSON, or ``[DONE]``): the updates of its payload."""
         if self.failed is not None or self._closed:
             self._refuse()
         out: list[Update] = []
-        data = event.data
         if self.finished or not data:
             return out
         if data == DONE:
@@ -382,6 +386,10 @@ class Updater:
         except MidstreamError as e:
             self.failed = e
         return out
+
+    def feed_event(self, event: Any) -> list[Update]:
+        """An SSE event (anything with ``.data``): the updates of its payload."""
+        return self.feed_data(event.data)
 
     def feed_payload(self, payload: Mapping[str, Any]) -> list[Update]:
         """A decoded payload: its updates."""
@@ -413,7 +421,11 @@ class Updater:
                     for ev in self._sse.close():  # a last event without its blank line
                         if ev[1] == DONE:
                             break
-                        self._payload(_loads(ev[1]), out)
+                        try:
+                            payload = _loads(ev[1])
+                        except ProviderError:  # cut short with the body: nothing in it
+                            break
+                        self._payload(payload, out)
                 for done in self._demux.close():
                     self._end(self._states[done.channel], True, out)
             except MidstreamError as e:
@@ -445,6 +457,7 @@ class Updater:
                 ch, text = ev  # type: ignore[misc]
                 st = states[ch]
                 if st.fast:
+                    st.fed += len(text)
                     try:
                         complete = st.feed(text)  # type: ignore[misc]
                     except ParseError as e:
@@ -529,6 +542,7 @@ class Updater:
                 return
             st.unwrap = None
             st.fast = st.mode == _JSON
+        st.fed += len(piece)
         if st.mode == _JSON:
             try:
                 complete = st.parser.feed(piece)
@@ -590,36 +604,37 @@ class Updater:
                 reason = self._reason(ch) if self.stops else None
                 out.append(_new(_U, (ch, None, "", True, (), None, reason)))
             return
-        try:
+        value = st.value()
+        if eof or value.__class__ is dict or value.__class__ is list:
+            # Cut: not closed (close() would complete a number cut short, "[12" -> [12], in
+            # the live value the caller holds); the partial value is the last one shown.
+            partial = st.parser.partial if st.mode == _MODEL else value
+            where = "inside" if value is not None else "before"
+            self._cut.append((ch, st.fed, f"the text ended {where} the value", partial))
+            return
+        try:  # nothing or a top-level scalar (a number ends with the text)
             result = st.parser.close()
         except IncompleteJSONError as e:
-            self._cut.append((ch, e))
-            return
-        if eof:  # complete only because the text stopped (a number): not to be trusted
-            err = IncompleteJSONError("the stream ended inside the value", partial=None)
-            self._cut.append((ch, err))
+            self._cut.append((ch, st.fed, e.msg, None))
             return
         st.done = True
-        value = st.parser.value if st.mode == _JSON else _raw_value(st.parser)
+        value = st.value()
         reason = self._reason(ch) if self.stops else None
         out.append(_new(_U, (ch, value, "", True, (), result, reason)))
 
     def _cut_error(self) -> IncompleteStreamError:
-        ch, first = self._cut[0]
+        ch, fed, msg, partial = self._cut[0]
         reason = self._reason(ch)
         why = f"stop reason {reason!r}" if reason else "the stream ended"
         err = IncompleteStreamError(
             f"the {_describe(ch)} channel ended before its JSON value did ({why}; "
-            f"{len(self._cut)} channel(s) cut): {first.msg}",
-            first.offset,
-            first.line,
-            first.column,
-            first.excerpt,
-            first.partial,
+            f"{len(self._cut)} channel(s) cut; {msg} after {fed} characters)",
+            fed,
+            partial=partial,
         )
         err.channel = ch
         err.stop_reason = reason
-        err.partials = {c: e.partial for c, e in self._cut}
+        err.partials = {c: p for c, _, _, p in self._cut}
         return err
 
 
@@ -627,8 +642,6 @@ class Updater:
 
 
 def _feeder(u: Updater, kind: str) -> Callable[[Any], list[Update]]:
-    if kind == "body":
-        return u.feed_body
     if kind == "events":
         return u.feed_event
     if kind == "payloads":
@@ -642,15 +655,29 @@ def _run(source: Any, u: Updater, started: list[bool]) -> Generator[Update, None
     started.append(True)
     try:
         src = open_sync(source)
-        feed = _feeder(u, src.kind)
-        for item in src.items:
-            ups = feed(item)
-            if ups:
-                yield from ups
-            if u.failed is not None:
-                raise u.failed
-            if u.finished:
-                break
+        if src.kind == "body":  # each event's updates before the next event is read
+            decode, feed_data = u.decode, u.feed_data
+            for chunk in src.items:
+                for data in decode(chunk):
+                    ups = feed_data(data)
+                    if ups:
+                        yield from ups
+                    if u.failed is not None:
+                        raise u.failed
+                    if u.finished:
+                        break
+                if u.finished:
+                    break
+        else:
+            feed = _feeder(u, src.kind)
+            for item in src.items:
+                ups = feed(item)
+                if ups:
+                    yield from ups
+                if u.failed is not None:
+                    raise u.failed
+                if u.finished:
+                    break
         yield from u.close()
         ok = True
     finally:
@@ -668,15 +695,27 @@ async def _arun(source: Any, u: Updater, started: list[bool]) -> AsyncGenerator[
     started.append(True)
     try:
         src = await open_async(source)
-        feed = _feeder(u, src.kind)
-        async for item in src.items:
-            ups = feed(item)
-            for up in ups:
-                yield up
-            if u.failed is not None:
-                raise u.failed
-            if u.finished:
-                break
+        if src.kind == "body":
+            decode, feed_data = u.decode, u.feed_data
+            async for chunk in src.items:
+                for data in decode(chunk):
+                    for up in feed_data(data):
+                        yield up
+                    if u.failed is not None:
+                        raise u.failed
+                    if u.finished:
+                        break
+                if u.finished:
+                    break
+        else:
+            feed = _feeder(u, src.kind)
+            async for item in src.items:
+                for up in feed(item):
+                    yield up
+                if u.failed is not None:
+                    raise u.failed
+                if u.finished:
+                    break
         for up in u.close():
             yield up
         ok = True
