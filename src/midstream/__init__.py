@@ -39,12 +39,15 @@ __all__ = [
     "ParseError",
     "Parser",
     "StreamValidationError",
+    "Update",
     "Validated",
     "aiter_jsonl",
     "aiter_partial",
+    "aupdates",
     "iter_jsonl",
     "iter_partial",
     "parse_partial",
+    "updates",
 ]
 
 #: The one version source (pyproject.toml reads it from here).
@@ -59,9 +62,13 @@ _LAZY = {
     "iter_partial": "stream",
     "ModelParser": "validation.model",
     "Validated": "validation.model",
+    "Update": "integrations.updates",
+    "updates": "integrations.updates",
+    "aupdates": "integrations.updates",
 }
 
 if TYPE_CHECKING:
+    from .integrations.updates import Update, aupdates, updates
     from .jsonl import JSONLParser
     from .stream import aiter_jsonl, aiter_partial, iter_jsonl, iter_partial
     from .validation.model import ModelParser, Validated
