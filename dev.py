@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "demo"
     rest = argv[1:]
     if cmd == "demo":
-        ensure("")
+        ensure("cli")
         return run("-m", "midstream", "demo", *rest)
     if cmd == "test":
         ensure("test")

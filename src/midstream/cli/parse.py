@@ -54,9 +54,38 @@ def dumper(model: Any) -> Callable[[Any], str]:
     return lambda v: adapter.dump_json(v).decode()
 
 
+def channel_json(ch: Any) -> dict[str, Any]:
+    """A channel's identity as JSON (its fields that are set)."""
+    return {k: v for k in ("provider", "kind", "choice", "index", "id", "name", "message", "part") if (v := getattr(ch, k)) is not None}
+
+
+def parse_sse(source: str, *, partial: bool, tp: Any, out: IO[str]) -> int:
+    """One JSON line per channel of an LLM API's SSE body, as each completes (``--partial``:
+    after every update): ``{"channel": {...}, "value": ...}``."""
+    from ..integrations.updates import IncompleteStreamError, updates
+
+    dump = dumper(None)
+    write = out.write
+    try:
+        for u in updates(read_chunks(source), model=tp if tp is not None else None):
+            if u.done or (partial and u.value is not None):
+                value = u.result if u.done else u.value
+                if u.done and tp is not None and u.result is not None and hasattr(u.result, "model_dump"):
+                    value = u.result.model_dump(mode="json", by_alias=True)
+                write(dump({"channel": channel_json(u.channel), "value": value, "done": u.done}) + "\n")
+                out.flush()
+    except IncompleteStreamError as e:  # what was received is kept: printed, then the error
+        for ch, value in e.partials.items():
+            write(dump({"channel": channel_json(ch), "value": value, "done": False}) + "\n")
+        out.flush()
+        raise
+    return 0
+
+
 def parse(
     source: str,
     *,
+    sse: bool = False,
     jsonl: bool = False,
     partial: bool = False,
     model: str | None = None,
@@ -66,6 +95,8 @@ def parse(
     ``partial``, the partial value after every chunk read too (single values only)."""
     out = out or sys.stdout
     tp = load_model(model) if model else None
+    if sse:
+        return parse_sse(source, partial=partial, tp=tp, out=out)
     dump = dumper(tp)
     write = out.write
     if jsonl:
@@ -113,9 +144,53 @@ def parse(
     return 0
 
 
+def watch(args: Any) -> int:
+    """Redraw the partial value live (see :mod:`midstream.cli.show`)."""
+    from .show import View
+
+    try:
+        tp = load_model(args.model) if args.model else None
+        view = View(title=args.file if args.file != "-" else "stdin")
+        try:
+            if args.sse:
+                from ..integrations.updates import updates
+
+                for u in updates(read_chunks(args.file), model=tp):
+                    view.update(u)
+                return 0
+            if tp is not None:
+                from ..validation.model import ModelParser
+
+                mp: Any = ModelParser(tp)
+                for chunk in read_chunks(args.file):
+                    parts = mp.feed(chunk)
+                    view.show("value", "value", mp.value, chunk.decode("utf-8", "replace"), False, [v.path for v in parts])
+                result = mp.close()
+                view.show("value", "value", mp.value, "", True, [()])
+                del result
+                return 0
+            from ..parser import Parser
+
+            p = Parser()
+            for chunk in read_chunks(args.file):
+                p.feed(chunk)
+                view.show("value", "value", p.value, chunk.decode("utf-8", "replace"), False)
+            p.close()
+            view.show("value", "value", p.value, "", True)
+            return 0
+        finally:
+            view.close()
+    except MidstreamError as e:
+        print(f"midstream: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    except (OSError, ImportError, AttributeError, ValueError) as e:
+        print(f"midstream: {e}", file=sys.stderr)
+        return 2
+
+
 def run(args: Any) -> int:
     try:
-        return parse(args.file, jsonl=args.jsonl, partial=args.partial, model=args.model)
+        return parse(args.file, sse=args.sse, jsonl=args.jsonl, partial=args.partial, model=args.model)
     except MidstreamError as e:
         print(f"midstream: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
