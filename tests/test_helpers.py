@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import io
-import json
 from collections.abc import AsyncIterator, Iterable
-from pathlib import Path
 from typing import Any
 
 import pytest
