@@ -89,12 +89,15 @@ def _is_delta(p: Any) -> bool:
 
 
 def act(view: View, replay: Replay, model: Any) -> Any:
-    """Run one replay through ``updates``; the final value, or the error that stopped it."""
+    """Run one replay through ``updates``; None, or the error that stopped it."""
     try:
         for u in updates(iter(replay), model=model):
             view.update(u)
         return None
     except MidstreamError as e:
+        if isinstance(e, StreamValidationError) and e.errors():
+            view.fail(e.errors()[0]["loc"])
+            view.refresh()
         return e
     finally:
         view.close()

@@ -50,6 +50,8 @@ class View:
         self.done: set[Any] = set()
         self.count = 0
         self._live: Any = None
+        self._console: Any = None
+        self.failed: tuple[Any, ...] | None = None  # the path of the part that failed validation
         if live:
             try:
                 from rich.console import Console
@@ -84,10 +86,18 @@ class View:
 
     def note(self, text: str, style: str = "") -> None:
         """A line under the tree (or a plain line)."""
-        if self._live is not None:
+        if self._console is not None:
             self._console.print(text, style=style or None)
         else:
             print(f"# {text}", file=self.out, flush=True)
+
+    def refresh(self) -> None:
+        if self._live is not None:
+            self._live.update(self.render())
+
+    def fail(self, path: Any) -> None:
+        """Mark the part at ``path`` as the one that failed validation (✗, red)."""
+        self.failed = tuple(path)
 
     def close(self) -> None:
         if self._live is not None:
@@ -115,9 +125,10 @@ class View:
         for k, (key, v) in enumerate(items):
             p = (*path, key)
             valid = p in ok
-            open_ = not done and k == last and not valid
-            mark = " ✓" if valid else " …" if open_ else ""
-            style = "green" if valid else "yellow" if open_ else ""
+            bad = p == self.failed
+            open_ = not done and k == last and not valid and not bad
+            mark = " ✗" if bad else " ✓" if valid else " …" if open_ else ""
+            style = "bold red" if bad else "green" if valid else "yellow" if open_ else ""
             if isinstance(v, (dict, list)):
                 child = node.add(f"{key}{mark}", style=style)
                 self._add(child, v, p, ok, done or valid)
