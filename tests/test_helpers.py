@@ -67,7 +67,7 @@ def test_demo_replays_the_bundled_stream() -> None:
 
 
 def test_demo_replays_a_raw_sse_file(tmp_path: Path) -> None:
-    from tests.corpus import STREAMS
+    from support.corpus import STREAMS
 
     name = "openai-chat__openai-python__non_pydantic_response_format__2024-09-26"
     out = io.StringIO()
