@@ -19,6 +19,9 @@ exponent the last two prefixes show (marked as such). The documents are not in t
 ``--corpus PATH`` names their folder (by default ``../shared/corpus/bench`` beside the project
 root); where it is missing, their rows are skipped with a notice.
 
+Import time (``import midstream`` in fresh interpreters, beside json, ijson and jiter) is a
+separate command: ``python -m benchmarks.importtime``.
+
 Engines: this process runs whichever engine ``midstream.ENGINE`` names (the compiled one when
 it is installed); the pure-Python engine is then measured too, in a child process on the same
 inputs (``MIDSTREAM_ENGINE=python``), and its rows are marked "[pure Python]".

@@ -110,3 +110,19 @@ def test_targets_are_read_off_the_results() -> None:
     assert "| 0.95× ✓ |" in rows["3. JSONL 64 KiB chunks: ≥ 0.9× the split + orjson limit (its time ÷ ours)"]
     assert rows["4. validation: ≤ 1.3× one model_validate_json (worst size)"].endswith("| – | – |")
 
+
+def test_importtime_reads_the_top_level_line() -> None:
+    from benchmarks.importtime import cumulative_us, main
+
+    sample = (
+        "import time: self [us] | cumulative | imported package\n"
+        "import time:       529 |      12464 |   json\n"
+        "import time:      2025 |      53034 |   midstream.parser\n"
+        "import time:      3569 |      81106 | midstream\n"
+    )
+    assert cumulative_us(sample, "midstream") == 81106
+    assert cumulative_us(sample, "json") == 0  # imported by midstream: not a top-level line
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--runs", "1"]) == 0
+    assert "| midstream |" in out.getvalue() and "first Parser() + feed" in out.getvalue()
