@@ -5,7 +5,9 @@
 For each module, N fresh interpreters run ``python -X importtime -c "import MODULE"``; the cost of
 one run is the cumulative time CPython reports on the module's own top-level line (everything it
 imports included; what the interpreter loaded before it, such as ``site``, is not). The table
-gives the median, and the fastest and slowest run. The last row is the time from the start of
+gives the median, and the fastest and slowest run; wall-clock times on a busy machine inflate
+them all, so a last column gives the median CPU time (user + system) of the same interpreters
+less that of a bare ``python -c pass``, which other processes disturb much less. The last row is the time from the start of
 ``-c`` to the end of a first ``Parser()`` and ``feed`` (import included), measured with
 ``time.perf_counter`` in N more fresh interpreters, on the engine ``midstream.ENGINE`` picks.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,58 +55,72 @@ def cumulative_us(stderr: str, module: str) -> int:
     return total
 
 
-def import_times(module: str, runs: int) -> list[float]:
-    """Milliseconds to import ``module`` in each of ``runs`` fresh interpreters (after a warm-up)."""
-    out = []
+def child_cpu_ms() -> float:
+    """CPU time (user + system) of the waited-for child processes so far, in milliseconds."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def fresh_runs(code: str, runs: int, *options: str) -> tuple[list[str], list[float]]:
+    """The stdout and stderr of ``runs`` fresh ``python -c code`` (after one warm-up run, which
+    may write bytecode caches), and the CPU milliseconds of each."""
+    outputs, cpu = [], []
     for k in range(runs + 1):
-        run = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        us = cumulative_us(run.stderr, module)
+        before = child_cpu_ms()
+        run = subprocess.run([sys.executable, *options, "-c", code], capture_output=True, text=True, check=True)
+        if k:
+            outputs.append(run.stdout + run.stderr)
+            cpu.append(child_cpu_ms() - before)
+    return outputs, cpu
+
+
+def import_times(module: str, runs: int) -> tuple[list[float], list[float]]:
+    """Milliseconds to import ``module`` in each of ``runs`` fresh interpreters (-X importtime),
+    and the CPU milliseconds of each interpreter."""
+    outputs, cpu = fresh_runs(f"import {module}", runs, "-X", "importtime")
+    out = []
+    for text in outputs:
+        us = cumulative_us(text, module)
         if us == 0:
             raise RuntimeError(f"no top-level import line for {module!r} in -X importtime output")
-        if k:  # the first run may write the bytecode cache
-            out.append(us / 1000)
-    return out
+        out.append(us / 1000)
+    return out, cpu
 
 
-def first_parse_times(runs: int) -> tuple[list[float], str]:
-    """Milliseconds from start to a first ``Parser()`` + ``feed`` done, in fresh interpreters."""
-    out = []
-    engine = ""
-    for k in range(runs + 1):
-        run = subprocess.run([sys.executable, "-c", FIRST_PARSE], capture_output=True, text=True, check=True)
-        seconds, engine = run.stdout.split()
-        if k:
-            out.append(float(seconds) * 1000)
-    return out, engine
+def first_parse_times(runs: int) -> tuple[list[float], list[float], str]:
+    """Milliseconds from start to a first ``Parser()`` + ``feed`` done, in fresh interpreters;
+    their CPU milliseconds; the engine they ran."""
+    outputs, cpu = fresh_runs(FIRST_PARSE, runs)
+    engine = outputs[0].split()[1]
+    return [float(text.split()[0]) * 1000 for text in outputs], cpu, engine
 
 
-def row(name: str, ms: list[float]) -> str:
-    return f"| {name} | {statistics.median(ms):.2f} ms | {min(ms):.2f} ms | {max(ms):.2f} ms |"
+def row(name: str, ms: list[float], cpu: list[float], bare: float) -> str:
+    return (
+        f"| {name} | {statistics.median(ms):.2f} ms | {min(ms):.2f} ms | {max(ms):.2f} ms "
+        f"| {statistics.median(cpu) - bare:.1f} ms |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="benchmarks.importtime")
     ap.add_argument("--runs", type=int, default=20, help="fresh interpreters per row (default 20)")
     args = ap.parse_args(argv)
+    bare = statistics.median(fresh_runs("pass", args.runs)[1])
     lines = [
         f"Import time, {args.runs} fresh interpreters per row (python -X importtime, cumulative):",
         "",
-        "| import | median | fastest | slowest |",
-        "|---|---|---|---|",
-        row("midstream", import_times("midstream", args.runs)),
+        "| import | median | fastest | slowest | CPU over `python -c pass` (median) |",
+        "|---|---|---|---|---|",
+        row("midstream", *import_times("midstream", args.runs), bare),
     ]
     for peer in PEERS:
         if importlib.util.find_spec(peer) is None:
-            lines.append(f"| {peer} | not installed | | |")
+            lines.append(f"| {peer} | not installed | | | |")
         else:
-            lines.append(row(peer, import_times(peer, args.runs)))
-    first, engine = first_parse_times(args.runs)
-    lines.append(row(f"midstream: import + first Parser() + feed ({engine} engine)", first))
+            lines.append(row(peer, *import_times(peer, args.runs), bare))
+    first, cpu, engine = first_parse_times(args.runs)
+    lines.append(row(f"midstream: import + first Parser() + feed ({engine} engine)", first, cpu, bare))
     print("\n".join(lines))
     return 0
 
