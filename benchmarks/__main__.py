@@ -686,7 +686,7 @@ def report(results: dict[str, Any]) -> str:
         out.append("parse the whole text in one call (the floor, no streaming).")
         out += differs_note(ev)
     if results.get("standard_notice"):
-        out += ["", f"Standard benchmark documents: {results['standard_notice']}."]
+        out += ["", f"Note: {results['standard_notice']}."]
     if results.get("standard"):
         st = results["standard"]
         out += ["", "### The standard benchmark documents in ~4-character deltas", "", "Partial value read after every delta:", ""]
