@@ -10,8 +10,10 @@ needs. The install compiles the engine's C accelerator when it can (see ``setup.
 repeated when ``pyproject.toml``, ``setup.py`` or the C source changes, so the compiled engine
 never lags behind its source.
 
-``test`` runs pytest once: every test runs on each engine that is installed (the ``engine``
-fixture of ``tests/conftest.py``). Under CI (``CI`` set) a missing compiled engine is a failure.
+``test`` runs pytest once: every test in ``tests/`` runs on each engine that is installed (the
+``engine`` fixture of ``tests/conftest.py``); the benchmarks' own tests (``benchmarks/test_*.py``)
+run once. Under CI (``CI`` set) a missing compiled engine is a failure. Everything the tests read
+is in the repository (``tests/data``).
 """
 
 from __future__ import annotations

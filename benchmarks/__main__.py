@@ -12,10 +12,15 @@ extrapolated from the previous one, exceeds the cap is not run and is reported a
 Scenario "jsonl": a JSONL text fed in 64 KiB chunks, against the limit of splitting lines and
 calling ``orjson.loads`` on each.
 
-Scenario "standard": the standard benchmark documents (``../shared/corpus/bench/``) in the same
-deltas, partial value read after every delta and final value only. A peer whose whole run would
-pass the cap is timed on doubling prefixes of the deltas and extrapolated with the exponent the
-last two prefixes show (marked as such).
+Scenario "standard": the standard benchmark documents (twitter, citm_catalog, canada, ...) in
+the same deltas, partial value read after every delta and final value only. A peer whose whole
+run would pass the cap is timed on doubling prefixes of the deltas and extrapolated with the
+exponent the last two prefixes show (marked as such). The documents are not in the repository:
+``--corpus PATH`` names their folder (by default ``../shared/corpus/bench`` beside the project
+root); where it is missing, their rows are skipped with a notice.
+
+Import time (``import midstream`` in fresh interpreters, beside json, ijson and jiter) is a
+separate command: ``python -m benchmarks.importtime``.
 
 Engines: this process runs whichever engine ``midstream.ENGINE`` names (the compiled one when
 it is installed); the pure-Python engine is then measured too, in a child process on the same
@@ -42,16 +47,16 @@ from typing import Any
 import orjson
 
 import midstream
-from benchmarks.docs import deltas, jsonl_text, llm_document, llm_models
 from benchmarks.events import Sink
 from benchmarks.targets import PURE  # the mark of rows measured on the pure-Python engine
 from midstream import JSONLParser, Parser
+from support.corpus import JSONL, ROOT, STREAMS, load_streams, stream_deltas, stream_payloads
+from support.docs import deltas, jsonl_text, llm_document, llm_models
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = [1_000, 10_000, 100_000, 1_000_000]
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
-STANDARD = SHARED / "bench"  # the standard JSON benchmark documents
-JSONL_CORPUS = SHARED / "jsonl"  # real NDJSON files
+#: Where the standard JSON benchmark documents are unless ``--corpus`` says otherwise.
+STANDARD = ROOT.parent / "shared" / "corpus" / "bench"
 
 #: Set by ``--only-midstream`` (the child process that measures the other engine): no peers.
 ONLY_OURS = False
@@ -273,19 +278,25 @@ def capped_time(fn_for: Callable[[list[Any]], Callable[[], Any]], ds: list[Any],
     return t, result != expected
 
 
-def standard_documents(names: list[str] | None) -> list[Path]:
-    paths = sorted(STANDARD.glob("*.json"))
-    return [p for p in paths if names is None or p.name in names]
+def standard_documents(corpus: Path, names: list[str] | None) -> tuple[list[Path], str | None]:
+    """The standard documents in ``corpus`` (those named, or all), and a notice of what is missing."""
+    if not corpus.is_dir():
+        return [], f"the standard benchmark documents are not at {corpus} (--corpus PATH): their rows are skipped"
+    paths = [p for p in sorted(corpus.glob("*.json")) if names is None or p.name in names]
+    absent = sorted(set(names or ()) - {p.name for p in paths})
+    if (names is None and not paths) or absent:
+        return paths, f"not in {corpus}: {', '.join(absent) or 'any *.json'} (skipped)"
+    return paths, None
 
 
-def bench_standard(names: list[str] | None, cap: float) -> list[dict[str, Any]]:
+def bench_standard(paths: list[Path], cap: float) -> list[dict[str, Any]]:
     """Each standard document in ~4-character deltas: the partial value read after every delta
     (scenario 1, against the same peers) and the final value only (scenario 2)."""
     from benchmarks.events import runners
 
     peers = partial_peers()
     rows = []
-    for path in standard_documents(names):
+    for path in paths:
         text = path.read_text("utf-8")
         ds = deltas(text)
         expected = json.loads(text)
@@ -311,8 +322,6 @@ def bench_standard(names: list[str] | None, cap: float) -> list[dict[str, Any]]:
 
 def bench_recorded(cap: float) -> dict[str, Any]:
     """Every valid JSON channel of the recorded streams, fed in its recorded deltas."""
-    from tests.corpus import STREAMS, load_streams, stream_deltas, stream_payloads
-
     channels = []
     for s in load_streams():
         found = stream_deltas(stream_payloads(s["name"]))
@@ -442,7 +451,7 @@ def bench_jsonl(size: int, files: list[str] | None = None) -> dict[str, Any]:
         except ImportError:
             pass
     corpus = []
-    for path in sorted(JSONL_CORPUS.glob("*.*json*")):
+    for path in sorted(JSONL.glob("*.*json*")):
         if files is not None and path.name not in files:
             continue
         real = path.read_bytes()
@@ -648,7 +657,7 @@ def report(results: dict[str, Any]) -> str:
     )
     if j.get("corpus"):
         names = list(j["corpus"][0]["times"])
-        out += ["", "Real NDJSON files (`../shared/corpus/jsonl/`), the same way (time, and time ÷ midstream's):", ""]
+        out += ["", "Real NDJSON files (`tests/data/jsonl/`), the same way (time, and time ÷ midstream's):", ""]
         out += ["| file | size | records | " + " | ".join(names) + " |", "|---" * (3 + len(names)) + "|"]
         for f in j["corpus"]:
             ours_f = f["times"]["midstream"]
@@ -676,6 +685,8 @@ def report(results: dict[str, Any]) -> str:
         out.append("Ratios are time ÷ midstream's (str deltas) in the same run; the two `loads once` rows")
         out.append("parse the whole text in one call (the floor, no streaming).")
         out += differs_note(ev)
+    if results.get("standard_notice"):
+        out += ["", f"Note: {results['standard_notice']}."]
     if results.get("standard"):
         st = results["standard"]
         out += ["", "### The standard benchmark documents in ~4-character deltas", "", "Partial value read after every delta:", ""]
@@ -701,7 +712,7 @@ def pure_engine_results(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "pure.json"
         cmd = [sys.executable, "-m", "benchmarks", "--only-midstream", "--no-memory", "--out", str(out)]
-        cmd += ["--sizes", *map(str, args.sizes), "--jsonl-size", str(args.jsonl_size)]
+        cmd += ["--sizes", *map(str, args.sizes), "--jsonl-size", str(args.jsonl_size), "--corpus", str(args.corpus)]
         cmd += ["--standard", *args.standard] if args.standard is not None else []
         cmd += ["--jsonl-files", *args.jsonl_files] if args.jsonl_files is not None else []
         env = {**os.environ, "MIDSTREAM_ENGINE": "python"}
@@ -724,7 +735,7 @@ def merge_pure(into: Any, pure: Any) -> None:
                 merge_pure(into[key], b)
 
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -745,11 +756,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readme", action="store_true", help="write the tables into README.md")
     ap.add_argument("--no-memory", dest="memory", action="store_false", help="skip the memory scenario")
     ap.add_argument("--standard", nargs="*", metavar="NAME", help="only these standard documents (none: skip)")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=STANDARD,
+        help="the folder of the standard benchmark documents (default: ../shared/corpus/bench beside the project root)",
+    )
     ap.add_argument("--jsonl-files", nargs="*", metavar="NAME", help="only these JSONL corpus files (none: skip)")
     ap.add_argument("--only-midstream", action="store_true", help=argparse.SUPPRESS)  # the child run
     args = ap.parse_args(argv)
     global ONLY_OURS
     ONLY_OURS = args.only_midstream
+    standard, notice = standard_documents(args.corpus, args.standard) if args.standard != [] else ([], None)
+    if notice and not ONLY_OURS:
+        print(f"NOTICE: {notice}", file=sys.stderr, flush=True)
     results: dict[str, Any] = {
         "machine": f"{platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}, {platform.system()}",
@@ -759,8 +779,10 @@ def main(argv: list[str] | None = None) -> int:
         "events": bench_events([s for s in args.sizes if s <= 100_000]),
         "recorded": bench_recorded(args.cap),
         "validation": bench_validation([s for s in args.sizes if s <= 100_000], args.cap),
-        "standard": bench_standard(args.standard, args.cap) if args.standard != [] else [],
+        "standard": bench_standard(standard, args.cap),
     }
+    if notice:
+        results["standard_notice"] = notice
     if midstream.ENGINE == "compiled" and not ONLY_OURS:
         merge_pure(results, pure_engine_results(args))
     if args.memory:

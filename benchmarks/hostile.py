@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.docs import llm_document
 from midstream import JSONLParser, LimitExceededError, ParseError, Parser
+from support.docs import llm_document
 
 
 def _feed_all(chunks: list[Any], **opts: Any) -> Any:

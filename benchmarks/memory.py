@@ -9,21 +9,11 @@
 from __future__ import annotations
 
 import json
-import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
-from benchmarks.docs import jsonl_text, llm_document
 from midstream import JSONLParser, Parser
-
-
-def peak(fn: Callable[[], Any]) -> int:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+from support.docs import jsonl_text, llm_document
+from support.memory import peak
 
 
 def bench_memory(jsonl_bytes: int = 100_000_000, value_bytes: int = 10_000_000) -> dict[str, Any]:

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 with atheris.instrument_imports():
     import midstream  # noqa: F401  (instrumented for coverage)
-    from fuzz import oracle
+    from support import oracle
 
 
 def fuzz(check: str) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 import midstream
 from midstream import engine as _engine
-from tests.corpus import CORPUS
+from support.corpus import DATA, missing_data
 
 #: Every test runs once per engine that can run here (as ijson runs its tests per backend):
 #: the ``engine`` fixture below sets ``MIDSTREAM_ENGINE``, which every parser reads when made.
@@ -21,7 +21,7 @@ ENGINES = [
 
 def pytest_report_header() -> list[str]:
     return [
-        f"shared corpus: {CORPUS} ({'found' if CORPUS.is_dir() else 'MISSING'})",
+        f"test data: {DATA} ({'complete' if not missing_data() else 'INCOMPLETE'})",
         f"midstream engines under test: {', '.join(ENGINES)} (available: {', '.join(_engine.available())})",
     ]
 
@@ -42,6 +42,7 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _corpus_present() -> None:
-    # The corpus is part of the test input: its absence is a failure, never a skip.
-    assert CORPUS.is_dir(), f"shared corpus not found at {CORPUS}"
+def _data_present() -> None:
+    # The data is part of the test input: a missing file is a failure, never a skip.
+    problems = missing_data()
+    assert not problems, "tests/data is incomplete: " + "; ".join(problems)

@@ -1,6 +1,6 @@
 """Bad input: the verdict of json.loads, under any split, and only ParseError ever escapes.
 
-The reference is the fuzz oracle's (``fuzz/oracle.py``), which states the documented
+The reference is the fuzz oracle's (``support/oracle.py``), which states the documented
 differences from ``json.loads`` (NaN/Infinity, UTF-8 only, limits).
 """
 
@@ -13,8 +13,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import midstream.parser
-from fuzz.oracle import parse_verdict, reference, same
 from midstream import JSONLParser
+from support.oracle import parse_verdict, reference, same
 from tests.strategies import mutated, splits
 
 

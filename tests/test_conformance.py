@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from fuzz.oracle import same
 from midstream import ParseError, Parser
-from tests.corpus import TEST_PARSING, chunkings
+from support.corpus import TEST_PARSING, chunkings
+from support.oracle import same
 
 FILES = sorted(p.name for p in TEST_PARSING.iterdir() if p.suffix == ".json")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fuzz.oracle import C_ENGINE, check_engines, check_jsonl, check_model, check_parser
-from tests.corpus import CORPUS, ROOT, STREAMS, TEST_PARSING
+from support.corpus import JSONL, ROOT, STREAMS, TEST_PARSING
+from support.oracle import C_ENGINE, check_engines, check_jsonl, check_model, check_parser
 
 REGRESSIONS = sorted((ROOT / "fuzz" / "regressions").iterdir())
 
@@ -40,7 +40,7 @@ def test_seed_corpus_through_the_oracles() -> None:
         check_parser(data)
         check_jsonl(data)
     assert len(seeds) > 400
-    for path in sorted((CORPUS / "jsonl").glob("*.*json*")):
+    for path in sorted(JSONL.glob("*.*json*")):
         check_jsonl(path.read_bytes())
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from benchmarks.memory import peak
 from midstream import JSONLParser, LimitExceededError, ParseError, Parser
+from support.memory import peak
 
 
 @pytest.mark.parametrize("opener", ["[", '{"a":'])
@@ -196,7 +196,7 @@ def test_surrogate_escapes(text: str, value: str) -> None:
 
 
 def test_one_byte_per_feed_megabyte_document() -> None:
-    from benchmarks.docs import llm_document
+    from support.docs import llm_document
 
     data = llm_document(1_000_000).encode()
     p = Parser()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from midstream import IncompleteJSONError, ParseError, Parser
-from tests.corpus import STREAMS, load_streams, stream_deltas, stream_payloads
+from support.corpus import STREAMS, load_streams, stream_deltas, stream_payloads
 
 STREAMS_INDEX = load_streams()
 CHANNELS = [

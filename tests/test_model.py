@@ -31,7 +31,7 @@ from midstream import (
     StreamValidationError,
     Validated,
 )
-from tests.corpus import STREAMS, load_streams, stream_deltas, stream_payloads
+from support.corpus import STREAMS, load_streams, stream_deltas, stream_payloads
 from tests.models import STREAM_MODELS, Item, Order, Strict, Tag
 from tests.strategies import splits
 
@@ -496,7 +496,7 @@ CASES = {
 def test_composed_validation_equals_pydantic(case: tuple[str, dict[str, Any]], seed: int) -> None:
     """Valid or not: the value (fields set, extras, private attributes included) or the errors
     of pydantic on the whole text; an early failure only where pydantic fails too."""
-    from fuzz.oracle import check_model
+    from support.oracle import check_model
     from tests.models import StrictTop, Top
 
     name, doc = case

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from fuzz.oracle import same
 from midstream import IncompleteJSONError, JSONLParser, Parser
-from tests.corpus import STREAMS
+from support.corpus import STREAMS
+from support.oracle import same
 from tests.test_properties import grows
 
 DOCS = [

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzz.oracle import same
 from midstream import Parser
+from support.oracle import same
 from tests.strategies import documents, splits
 
 

@@ -1,48 +1,32 @@
-"""The README's example runs as shown; the benchmark harness runs (tiny sizes) and checks results."""
+"""The benchmark harness runs (tiny sizes) and checks its results; its helpers do what they say.
+
+(Collected by pytest beside ``tests/``: these test the benchmarks, not the library, so they run
+once, on whichever engine is installed, rather than once per engine.)
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 import midstream
-from benchmarks.__main__ import PURE, capped_time
+from benchmarks.__main__ import PURE, capped_time, standard_documents
 from benchmarks.__main__ import main as bench_main
-from tests.corpus import ROOT
-
-
-def test_readme_example_prints_what_it_says() -> None:
-    readme = (ROOT / "README.md").read_text("utf-8")
-    code = re.search(r"```python\n(.*?)```", readme, re.S)
-    assert code is not None
-    block = code.group(1)
-    expected = [line.removeprefix("# ") for line in block.splitlines() if line.startswith("# {")]
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(block, "README.md", "exec"), {})
-    assert out.getvalue().splitlines() == expected
-    assert len(expected) == 4
-
-
-def test_readme_has_benchmark_tables() -> None:
-    readme = (ROOT / "README.md").read_text("utf-8")
-    section = readme.split("<!-- bench:start -->", 1)[1].split("<!-- bench:end -->", 1)[0]
-    assert "### Partial value after every ~4-character delta" in section
-    assert "### JSONL" in section
+from support.docs import llm_document
 
 
 def test_benchmark_harness_runs(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
+    # A standard document of our own: the real ones are not in the repository (see --corpus).
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "generated.json").write_text(llm_document(12_000), "utf-8")
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         args = ["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--no-memory"]
-        args += ["--standard", "repeat.json", "--jsonl-files", "amazon_cellphones.ndjson"]
+        args += ["--corpus", str(tmp_path / "bench"), "--standard", "generated.json"]
+        args += ["--jsonl-files", "amazon_cellphones.ndjson"]
         assert bench_main([*args, "--out", str(out)]) == 0
     results = json.loads(out.read_text())
     assert results["engine"] == midstream.ENGINE
@@ -54,13 +38,22 @@ def test_benchmark_harness_runs(tmp_path: Path) -> None:
     assert results["events"][0]["times"]["midstream (str deltas)"] > 0
     assert not results["events"][0].get("differs")
     [doc] = results["standard"]
-    assert doc["name"] == "repeat.json" and doc["deltas"] > 2000
+    assert doc["name"] == "generated.json" and doc["deltas"] > 2000
     assert doc["times"]["midstream"] > 0 and doc["events"]["midstream (bytes deltas)"] > 0
     assert not doc["differs"]
     # With the compiled engine, every midstream row is measured again on the pure-Python one.
     pure = [name for name in doc["times"] if name.endswith(PURE)]
     assert pure == (["midstream" + PURE] if midstream.ENGINE == "compiled" else [])
     assert ("midstream ModelParser (parse + validate, every delta)" + PURE in results["validation"][0]["times"]) == (midstream.ENGINE == "compiled")
+
+
+def test_standard_documents_absent_are_skipped_with_a_notice(tmp_path: Path) -> None:
+    paths, notice = standard_documents(tmp_path / "absent", None)
+    assert paths == [] and notice is not None and "--corpus" in notice
+    (tmp_path / "a.json").write_text("[]")
+    assert standard_documents(tmp_path, None) == ([tmp_path / "a.json"], None)
+    paths, notice = standard_documents(tmp_path, ["a.json", "twitter.json"])
+    assert paths == [tmp_path / "a.json"] and notice is not None and "twitter.json" in notice
 
 
 def test_capped_time_extrapolates_past_the_cap() -> None:
@@ -97,27 +90,6 @@ def test_hostile_benchmark_runs_and_checks_outcomes() -> None:
     assert "ratio" in report(rows)
 
 
-def test_readme_validation_example() -> None:
-    """The ModelParser example, with stand-ins for the stream and the UI it names."""
-    from midstream import StreamValidationError
-
-    readme = (ROOT / "README.md").read_text("utf-8")
-    block = re.findall(r"```python\n(.*?)```", readme, re.S)[1]
-    shown: list[Any] = []
-    env: dict[str, Any] = {
-        "llm_deltas": ['{"id": 7, "items": [{"name": "bo', 'lt", "qty": 3}, {"name": "nut", "qty": 5}', "]}"],
-        "show_item": shown.append,
-        "cancel_request": lambda: shown.append("cancelled"),
-    }
-    exec(compile(block, "README.md", "exec", dont_inherit=True), env)
-    assert [item.name for item in shown] == ["bolt", "nut"]
-    assert env["order"].id == 7
-    env.update(llm_deltas=['{"id": 7, "items": [{"name": "bolt", "qty": "x"}'])
-    with pytest.raises(StreamValidationError):
-        exec(compile(block, "README.md", "exec", dont_inherit=True), env)
-    assert shown[-1] == "cancelled"
-
-
 def test_targets_are_read_off_the_results() -> None:
     from benchmarks.targets import TARGETS, table
 
@@ -137,3 +109,20 @@ def test_targets_are_read_off_the_results() -> None:
     assert "| 1.20× ✓ |" in rows["2. bytes deltas cost ≤ 1.3× str deltas (worst document)"]
     assert "| 0.95× ✓ |" in rows["3. JSONL 64 KiB chunks: ≥ 0.9× the split + orjson limit (its time ÷ ours)"]
     assert rows["4. validation: ≤ 1.3× one model_validate_json (worst size)"].endswith("| – | – |")
+
+
+def test_importtime_reads_the_top_level_line() -> None:
+    from benchmarks.importtime import cumulative_us, main
+
+    sample = (
+        "import time: self [us] | cumulative | imported package\n"
+        "import time:       529 |      12464 |   json\n"
+        "import time:      2025 |      53034 |   midstream.parser\n"
+        "import time:      3569 |      81106 | midstream\n"
+    )
+    assert cumulative_us(sample, "midstream") == 81106
+    assert cumulative_us(sample, "json") == 0  # imported by midstream: not a top-level line
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--runs", "1"]) == 0
+    assert "| midstream |" in out.getvalue() and "first Parser() + feed" in out.getvalue()
