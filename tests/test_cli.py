@@ -102,10 +102,7 @@ def test_model_validation(tmp_path: Path) -> None:
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
 
 
-ROOT = Path(__file__).resolve().parent.parent
-STREAMS = next(
-    p for p in (ROOT / "tests" / "data" / "llm-streams", ROOT.parent / "shared" / "corpus" / "llm-streams") if p.is_dir()
-)
+from support.corpus import STREAMS  # noqa: E402
 
 
 def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

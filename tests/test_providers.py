@@ -38,20 +38,15 @@ from midstream.integrations.providers import (
     detect_provider,
 )
 from midstream.integrations.sse import iter_sse
+from support.corpus import STREAMS as STREAMS_DIR
 from tests.strategies import json_values
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def llm_streams_dir() -> Path:
-    """The recorded LLM streams: in the repository once copied there, else the shared corpus."""
-    for d in (
-        ROOT / "tests" / "data" / "llm-streams",
-        ROOT.parent / "shared" / "corpus" / "llm-streams",
-    ):
-        if (d / "index.json").is_file():
-            return d
-    raise AssertionError("the llm-streams corpus is missing (tests/data/llm-streams)")
+    """The recorded LLM streams (tests/data/llm-streams)."""
+    return STREAMS_DIR
 
 
 STREAMS = llm_streams_dir()
