@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import resource
 import statistics
 import subprocess
 import sys
 
 PEERS = ["json", "ijson", "jiter"]  # timed when installed
+#: As a user's installed package runs: with bytecode caches (an environment that sets
+#: PYTHONDONTWRITEBYTECODE would make every run compile every module from source).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 FIRST_PARSE = """\
 import time
@@ -67,7 +71,7 @@ def fresh_runs(code: str, runs: int, *options: str) -> tuple[list[str], list[flo
     outputs, cpu = [], []
     for k in range(runs + 1):
         before = child_cpu_ms()
-        run = subprocess.run([sys.executable, *options, "-c", code], capture_output=True, text=True, check=True)
+        run = subprocess.run([sys.executable, *options, "-c", code], capture_output=True, text=True, check=True, env=ENV)
         if k:
             outputs.append(run.stdout + run.stderr)
             cpu.append(child_cpu_ms() - before)
