@@ -57,6 +57,9 @@ _CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 continuation bytes (deleted to
 ORJSON_MAX_DEPTH = 1024
 _BLANK = b" \t\r"
 _BOM = b"\xef\xbb\xbf"
+# What pydantic's JSON reader takes and RFC 8259 does not (checked by the exact engine)
+_NAN = b"NaN"
+_INFINITY = b"Infinity"
 
 OnError = Literal["raise", "skip"]
 
@@ -452,10 +455,6 @@ class JSONLParser:
         )
         err.__cause__ = failed
         return err
-
-
-_NAN = b"NaN"
-_INFINITY = b"Infinity"
 
 
 def _line_too_long(head: bytes, start: int, line: int, max_line: int) -> LimitExceededError:
