@@ -142,10 +142,11 @@ def check_parser(data: bytes) -> None:
 def check_jsonl(data: bytes) -> None:
     lines = data.split(b"\n")
     ref = [
-        # line 1 may start with a BOM (bytes input); on any other line it is an error
+        # line 1 may start with a BOM (bytes input: then blank after it); on any other line it
+        # is an error
         (n, reference_bytes(line if n == 1 else b" " + line))
         for n, line in enumerate(lines, 1)
-        if line.strip(b" \t\r")
+        if (line[3:] if n == 1 and line.startswith(BOM) else line).strip(b" \t\r")
     ]
     if any(verdict == "either" for _, (verdict, _) in ref):
         return  # json.loads cannot judge a line (recursion): nothing to compare
