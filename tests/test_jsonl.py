@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzz.oracle import same
 from midstream import (
     IncompleteJSONError,
     JSONLParser,
@@ -19,10 +18,11 @@ from midstream import (
     Parser,
     StreamValidationError,
 )
-from tests.corpus import CORPUS, chunkings, random_splits
+from support.corpus import JSONL, chunkings, random_splits
+from support.oracle import same
 from tests.strategies import json_values, splits
 
-JSONL_FILES = sorted((CORPUS / "jsonl").glob("*.*json*"))
+JSONL_FILES = sorted(JSONL.glob("*.*json*"))
 
 
 def run(chunks: list[Any], **opts: Any) -> tuple[list[Any], JSONLParser]:

@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzz.oracle import reference, same
 from midstream import JSONLParser, LimitExceededError, ParseError, Parser, StreamValidationError
+from support.oracle import reference, same
 from tests.strategies import json_values, mutated, splits
 
 BOM = b"\xef\xbb\xbf"
