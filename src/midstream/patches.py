@@ -156,9 +156,8 @@ def patches(
     ``marks=True`` adds ``done`` operations (see the module's documentation).
 
     A malformed stream raises ``ParseError`` (one that ends early ``IncompleteJSONError``) after
-    the list of the operations that the failing delta caused before the error, so the document
-    the lists build is the error's ``partial`` (but for a number cut by the end of the input,
-    which the error completes and no operation shows).
+    the list of the operations that the failing delta (or the end of input) caused before the
+    error, so the document the lists build is the error's ``partial``.
     """
     patcher = Patcher(marks=marks)
     p = Parser(on_event=patcher, **parser_options)
@@ -358,6 +357,8 @@ def _dumps(obj: Any) -> str:
 
 
 def _sse(event: str, data: str) -> str:
+    if event == "message":
+        return f"data: {data}\n\n"
     return f"event: {event}\ndata: {data}\n\n"
 
 
@@ -376,15 +377,17 @@ def patches_sse(
 ) -> Iterator[str]:
     """The patch stream as Server-Sent Events (text to encode as UTF-8 and send as it comes).
 
-    One ``event: patch`` per delta that changed something (``data``: the list of operations,
-    as :func:`ops_json` writes it), then ``event: done`` (``data: {}``); a malformed or
-    truncated stream ends with ``event: error`` instead (``data``: ``{"type", "message",
-    "offset", "line", "column"}``). ``src/midstream/static/midstream.js`` reads this format.
+    One unnamed event (``data: [...]\n\n``, the ``message`` type) per delta that changed
+    something, its data the list of operations as :func:`ops_json` writes it (a reader also
+    accepts the same as ``event: patch``: the name costs 13 bytes per event, so it is left out),
+    then ``event: done`` (``data: {}``); a malformed or truncated stream ends with
+    ``event: error`` instead (``data``: ``{"type", "message", "offset", "line", "column"}``).
+    ``src/midstream/static/midstream.js`` reads this format.
     """
     try:
         for ops in patches(deltas, marks=marks, **parser_options):
             if ops:
-                yield _sse("patch", ops_json(ops))
+                yield _sse("message", ops_json(ops))
     except MidstreamError as e:
         yield _sse_error(e)
         return
@@ -398,7 +401,7 @@ async def apatches_sse(
     try:
         async for ops in apatches(deltas, marks=marks, **parser_options):
             if ops:
-                yield _sse("patch", ops_json(ops))
+                yield _sse("message", ops_json(ops))
     except MidstreamError as e:
         yield _sse_error(e)
         return

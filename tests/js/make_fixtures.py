@@ -100,29 +100,30 @@ HAND: list[tuple[str, str, dict[str, Any], list[str] | None]] = [
 ]
 
 
-def hand_fixtures() -> list[dict[str, Any]]:
+def hand_fixtures(engine: str) -> list[dict[str, Any]]:
     out = []
     for name, text, options, deltas in HAND:
         ds = list(text) if deltas is None else deltas
-        fx = {"name": name, "options": options, **run(ds, engine="python", **options)}
-        fx["sse"] = "".join(patches_sse(ds, engine="python", **options))
+        fx = {"name": name, "options": options, **run(ds, engine=engine, **options)}
+        fx["sse"] = "".join(patches_sse(ds, engine=engine, **options))
         out.append(fx)
     return out
 
 
-def corpus_fixtures(small: int | None) -> list[dict[str, Any]]:
+def corpus_fixtures(small: int | None, engine: str) -> list[dict[str, Any]]:
     out = []
     for name, _, deltas in corpus_channels():
-        fx = {"name": name, "options": {}, **run(deltas, engine="python")}
+        fx = {"name": name, "options": {}, **run(deltas, engine=engine)}
         if small is None or len(json.dumps(fx)) <= small:
             out.append(fx)
     return out
 
 
-def fixtures(every_channel: bool = False) -> dict[str, Any]:
+def fixtures(every_channel: bool = False, engine: str = "python") -> dict[str, Any]:
+    """The fixtures, made with ``engine`` (the committed ones with the reference engine)."""
     return {
         "generated_by": "python -m tests.js.make_fixtures" + (" --all" if every_channel else ""),
-        "fixtures": hand_fixtures() + corpus_fixtures(None if every_channel else SMALL),
+        "fixtures": hand_fixtures(engine) + corpus_fixtures(None if every_channel else SMALL, engine),
     }
 
 

@@ -82,7 +82,7 @@ for (const [variant, spell] of Object.entries(variants)) {
         const result = await streamPatches("/stream", {
           fetch,
           onUpdate: (doc, ops, event) => {
-            assert.ok(Array.isArray(ops) && ops.length && event.type === "patch");
+            assert.ok(Array.isArray(ops) && ops.length && event.type === "message");
             seen.push(structuredClone(doc));
           },
           onDone: (doc) => (done = structuredClone(doc)),
