@@ -489,6 +489,15 @@ def test_patches_sse_error_event(deltas: list[str], error: str) -> None:
     assert doc == p.value
 
 
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(scalars | LONE | st.sampled_from([math.inf, -math.inf, {}, [], {"a": [1]}]), max_size=4))
+def test_ops_json_is_the_json_of_the_ops(values: list[Any]) -> None:
+    ops = [{"op": "add", "path": f"/{i}", "value": v} for i, v in enumerate(values)] + [{"op": "done", "path": ""}]
+    text = ops_json(ops)
+    text.encode()  # (UTF-8 can carry it)
+    assert same(json.loads(text), ops)
+
+
 def test_ops_json_writes_what_utf8_and_json_parse_carry() -> None:
     ops = [{"op": "add", "path": "/é", "value": "東京 😀"}]
     assert ops_json(ops) == '[{"op":"add","path":"/é","value":"東京 😀"}]'

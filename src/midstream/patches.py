@@ -326,7 +326,32 @@ def ops_json(ops: list[Op]) -> str:
     browser's ``JSON.parse`` turns back into the same code unit. A non-finite number (``1e400``
     parses as ``inf``) added by an operation is written ``1e400`` / ``-1e400``, which
     ``JSON.parse`` reads as Infinity; NaN (which the parser never makes) raises ``ValueError``.
+
+    orjson writes it when it writes it exactly (every value a scalar or an empty container, as
+    the patcher makes them, no integer beyond 64 bits, no lone surrogate), else the standard
+    library's encoder: the same JSON values either way.
     """
+    global _fast
+    if _fast is None:
+        import orjson
+
+        _fast = orjson.dumps
+    for op in ops:
+        v: Any = op.get("value")
+        c = v.__class__
+        if (c is float and v - v != 0.0) or ((c is dict or c is list) and v):
+            return _ops_json_exact(ops)  # (orjson writes inf as null)
+    try:
+        text: str = _fast(ops).decode()
+    except TypeError:  # orjson.JSONEncodeError: a big integer or a lone surrogate
+        return _ops_json_exact(ops)
+    return text
+
+
+_fast: Any = None
+
+
+def _ops_json_exact(ops: list[Op]) -> str:
     try:
         return _dumps(ops)
     except ValueError:
@@ -344,14 +369,22 @@ def ops_json(ops: list[Op]) -> str:
     return "[" + ",".join(parts) + "]"
 
 
-def _dumps(obj: Any) -> str:
-    import json
+_encoder: Any = None
 
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+def _dumps(obj: Any) -> str:
+    global _encoder
+    if _encoder is None:
+        import json
+
+        _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text: str = _encoder.encode(obj)
     if not text.isascii():
         try:
             text.encode()
         except UnicodeEncodeError:  # a lone surrogate
+            import json
+
             text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
     return text
 
