@@ -540,3 +540,24 @@ def test_the_js_module_in_node(engine: str, tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
     assert "# fail 0" in out.stdout and "# pass " in out.stdout
+
+
+def test_the_docs_example_prints_what_it_says() -> None:
+    import io
+    import re
+
+    text = (ROOT / "docs" / "patches.md").read_text("utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S)
+    assert code is not None
+    block = code.group(1)
+    expected = [line.removeprefix("# ") for line in block.splitlines() if line.startswith("# [")]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "docs/patches.md", "exec"), {})
+    assert out.getvalue().splitlines() == expected and len(expected) == 3
+
+
+def test_module_doctests() -> None:
+    import doctest
+
+    assert doctest.testmod(sys.modules["midstream.patches"]).failed == 0
