@@ -6,6 +6,7 @@ The layers, lower ones never importing higher ones (see the README's "How it wor
     events        typed events with JSON paths, built only for a parser that has consumers
     parser        Parser: one value, live partial value
     jsonl         JSONLParser: records as their lines complete
+    patches       patches() / Patcher: the partial value as JSON Patch operations; apply_patch
     validation/   ModelParser: pydantic, each part as it closes
     stream        iter_partial / iter_jsonl, sync and async
     cli/          the ``midstream`` command
@@ -21,9 +22,14 @@ from .errors import (
     LimitExceededError,
     MidstreamError,
     ParseError,
+    PatchError,
     StreamValidationError,
 )
 from .parser import Parser, parse_partial
+
+# (loaded with the package, and light: the name ``patches`` is both the function and its module,
+# and importing the module first would otherwise leave ``midstream.patches`` the module)
+from .patches import Patcher, apatches, apply_patch, patches
 
 TYPE_CHECKING = False  # (typing is not imported at run time: see engine/build.py)
 if TYPE_CHECKING:
@@ -38,15 +44,20 @@ __all__ = [
     "ModelParser",
     "ParseError",
     "Parser",
+    "PatchError",
+    "Patcher",
     "StreamValidationError",
     "Update",
     "Validated",
     "aiter_jsonl",
     "aiter_partial",
+    "apatches",
+    "apply_patch",
     "aupdates",
     "iter_jsonl",
     "iter_partial",
     "parse_partial",
+    "patches",
     "updates",
 ]
 

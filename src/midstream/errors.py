@@ -7,7 +7,8 @@ happened (``offset``, ``line``, ``column``) and what had been received (``partia
     ├── ParseError                  the text is not JSON (RFC 8259) at offset / line / column
     │   ├── IncompleteJSONError     the input ended before the value did
     │   └── LimitExceededError      a limit (depth, string, number, line) was exceeded
-    └── StreamValidationError       a part of the document failed a pydantic model, at ``path``
+    ├── StreamValidationError       a part of the document failed a pydantic model, at ``path``
+    └── PatchError                  a patch operation does not fit the document (apply_patch)
 
 Feeding a parser after its end (after ``close()``, or after an error stopped it) is a
 ``ParseError`` too, saying so. Only arguments of the wrong type raise ``TypeError``.
@@ -24,6 +25,7 @@ __all__ = [
     "LimitExceededError",
     "MidstreamError",
     "ParseError",
+    "PatchError",
     "StreamValidationError",
 ]
 
@@ -129,3 +131,22 @@ class StreamValidationError(MidstreamError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.validation_error, self.path, self.partial, self.consumed, self.line))
+
+
+class PatchError(MidstreamError):
+    """A patch operation could not be applied (see :func:`midstream.apply_patch`).
+
+    ``op`` is the operation, ``index`` its position in the list, ``msg`` what is wrong (a path
+    that does not lead to a value, ``append`` to a value that is not a string, an unknown op);
+    ``partial`` the document with the operations before it applied (they are applied in place).
+    """
+
+    def __init__(self, msg: str, op: Any = None, index: int = 0, partial: Any = None) -> None:
+        self.msg = msg
+        self.op = op
+        self.index = index
+        self.partial = partial
+        ValueError.__init__(self, f"{msg} (operation {index}: {op!r:.200})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.msg, self.op, self.index, self.partial))
