@@ -37,9 +37,9 @@ from typing import Any
 
 import orjson
 
-from benchmarks.docs import deltas, llm_document
 from midstream import Parser, Patcher, apply_patch, patches
 from midstream.patches import ops_json, patches_sse
+from support.docs import deltas, llm_document
 
 SIZES = [1_000, 10_000, 100_000, 1_000_000]
 

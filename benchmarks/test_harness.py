@@ -126,3 +126,18 @@ def test_importtime_reads_the_top_level_line() -> None:
     with contextlib.redirect_stdout(out):
         assert main(["--runs", "1"]) == 0
     assert "| midstream |" in out.getvalue() and "first Parser() + feed" in out.getvalue()
+
+
+def test_the_patches_benchmark_runs(tmp_path: Path) -> None:
+    import io
+
+    from benchmarks.patches import main as bench
+
+    out = tmp_path / "r.json"
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        assert bench(["--sizes", "600", "--cap", "5", "--json", str(out)]) == 0
+    results = json.loads(out.read_text())
+    [row] = results["rows"]
+    assert row["patch"] > row["bytes"] and row["snapshots"] > row["patch"] and row["times"]["patcher"] > 0
+    assert results["corpus"]["patches"] < results["corpus"]["provider"]
+    assert "| document |" in printed.getvalue()

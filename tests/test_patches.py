@@ -38,7 +38,7 @@ from midstream import (
     patches,
 )
 from midstream.patches import apatches_sse, ops_json, patches_sse
-from tests.corpus import ROOT, random_splits
+from support.corpus import ROOT, random_splits
 from tests.js import make_fixtures
 from tests.strategies import documents, scalars, splits
 
@@ -561,18 +561,3 @@ def test_module_doctests() -> None:
     import doctest
 
     assert doctest.testmod(sys.modules["midstream.patches"]).failed == 0
-
-
-def test_the_benchmark_runs(tmp_path: Path) -> None:
-    import io
-
-    from benchmarks.patches import main as bench
-
-    out = tmp_path / "r.json"
-    with contextlib.redirect_stdout(io.StringIO()) as printed:
-        assert bench(["--sizes", "600", "--cap", "5", "--json", str(out)]) == 0
-    results = json.loads(out.read_text())
-    [row] = results["rows"]
-    assert row["patch"] > row["bytes"] and row["snapshots"] > row["patch"] and row["times"]["patcher"] > 0
-    assert results["corpus"]["patches"] < results["corpus"]["provider"]
-    assert "| document |" in printed.getvalue()

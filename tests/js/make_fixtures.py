@@ -23,7 +23,7 @@ from typing import Any
 
 from midstream import MidstreamError, Parser, Patcher
 from midstream.patches import patches_sse
-from tests.corpus import ROOT, stream_deltas
+from support.corpus import STREAMS, stream_deltas
 
 HERE = Path(__file__).resolve().parent
 COMMITTED = HERE / "fixtures" / "patches.json"
@@ -32,11 +32,8 @@ SMALL = 4_000
 
 
 def streams_dir() -> Path:
-    """The recorded LLM streams: in the repository once copied there, else the shared corpus."""
-    for d in (ROOT / "tests" / "data" / "llm-streams", ROOT.parent / "shared" / "corpus" / "llm-streams"):
-        if (d / "index.json").is_file():
-            return d
-    raise FileNotFoundError("no llm-streams corpus in tests/data/ or ../shared/corpus/")
+    """The recorded LLM streams (tests/data/llm-streams)."""
+    return STREAMS
 
 
 def corpus_channels() -> list[tuple[str, dict[str, Any], list[str]]]:
