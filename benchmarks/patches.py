@@ -287,10 +287,9 @@ def times(ds: list[str], engine: str | None, rounds_max: int = 15) -> dict[str, 
 
 def corpus(engine: str | None) -> dict[str, int]:
     """Provider SSE bytes of the recorded streams vs the patch SSE of their JSON channels."""
-    from tests.corpus import stream_deltas
-    from tests.js.make_fixtures import streams_dir
+    from support.corpus import STREAMS as base
+    from support.corpus import stream_deltas
 
-    base = streams_dir()
     provider = ours = channels = 0
     for s in json.loads((base / "index.json").read_text("utf-8")):
         sse = base / f"{s['name']}.sse"
