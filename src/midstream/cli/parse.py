@@ -144,56 +144,59 @@ def parse(
     return 0
 
 
-def watch(args: Any) -> int:
-    """Redraw the partial value live (see :mod:`midstream.cli.show`)."""
-    from .show import View
-
+def one_line_errors(command: Callable[[], int]) -> int:
+    """Run ``command``; bad input is one line on stderr and exit code 1 (2 for a bad option,
+    a missing file or model), never a traceback."""
     try:
-        tp = load_model(args.model) if args.model else None
-        view = View(title=args.file if args.file != "-" else "stdin")
-        try:
-            if args.sse:
-                from ..integrations.updates import updates
-
-                for u in updates(read_chunks(args.file), model=tp):
-                    view.update(u)
-                return 0
-            if tp is not None:
-                from ..validation.model import ModelParser
-
-                mp: Any = ModelParser(tp)
-                for chunk in read_chunks(args.file):
-                    parts = mp.feed(chunk)
-                    view.show("value", "value", mp.value, chunk.decode("utf-8", "replace"), False, [v.path for v in parts])
-                result = mp.close()
-                view.show("value", "value", mp.value, "", True, [()])
-                del result
-                return 0
-            from ..parser import Parser
-
-            p = Parser()
-            for chunk in read_chunks(args.file):
-                p.feed(chunk)
-                view.show("value", "value", p.value, chunk.decode("utf-8", "replace"), False)
-            p.close()
-            view.show("value", "value", p.value, "", True)
-            return 0
-        finally:
-            view.close()
+        return command()
     except MidstreamError as e:
         print(f"midstream: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except (OSError, ImportError, AttributeError, ValueError) as e:
         print(f"midstream: {e}", file=sys.stderr)
         return 2
+
+
+def watch(args: Any) -> int:
+    """Redraw the partial value live (see :mod:`midstream.cli.show`)."""
+    return one_line_errors(lambda: _watch(args.file, args.sse, load_model(args.model) if args.model else None))
+
+
+def _watch(source: str, sse: bool, tp: Any) -> int:
+    from .show import View
+
+    view = View(title=source if source != "-" else "stdin")
+    try:
+        if sse:
+            from ..integrations.updates import updates
+
+            for u in updates(read_chunks(source), model=tp):
+                view.update(u)
+            return 0
+        if tp is not None:
+            from ..validation.model import ModelParser
+
+            mp: Any = ModelParser(tp)
+            for chunk in read_chunks(source):
+                parts = mp.feed(chunk)
+                view.show("value", "value", mp.value, chunk.decode("utf-8", "replace"), False, [v.path for v in parts])
+            mp.close()
+            view.show("value", "value", mp.value, "", True, [()])
+            return 0
+        from ..parser import Parser
+
+        p = Parser()
+        for chunk in read_chunks(source):
+            p.feed(chunk)
+            view.show("value", "value", p.value, chunk.decode("utf-8", "replace"), False)
+        p.close()
+        view.show("value", "value", p.value, "", True)
+        return 0
+    finally:
+        view.close()
 
 
 def run(args: Any) -> int:
-    try:
-        return parse(args.file, sse=args.sse, jsonl=args.jsonl, partial=args.partial, model=args.model)
-    except MidstreamError as e:
-        print(f"midstream: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    except (OSError, ImportError, AttributeError, ValueError) as e:
-        print(f"midstream: {e}", file=sys.stderr)
-        return 2
+    return one_line_errors(
+        lambda: parse(args.file, sse=args.sse, jsonl=args.jsonl, partial=args.partial, model=args.model)
+    )
