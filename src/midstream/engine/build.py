@@ -28,7 +28,8 @@ The lexical patterns and conversions come from :mod:`midstream.engine.scan`; byt
 same state machine in C, branch for branch; installs compile it when they can, and
 :mod:`midstream.engine` makes it :data:`engine` (the one the parsers use). The C engine takes
 its rare paths from here: :func:`located`, :func:`describe`, :func:`_expected`, :func:`_inside`,
-the sentinels and the error classes.
+the ``CLOSE`` sentinel and the error classes; it emits the same raw events (``EV_*``, checked
+when it is bound).
 """
 
 from __future__ import annotations
@@ -99,9 +100,6 @@ EV_GROW: Final = 3
 EV_SCALAR: Final = 4
 #: A value that had opened (EV_OPEN or EV_STRING) is complete: ``value`` is the whole value.
 EV_CLOSE: Final = 5
-# (bound by the C engine until it speaks the protocol above)
-KEY_DONE: Final = object()
-STR_OPEN: Final = object()
 
 #: Limits used when the caller gives none.
 DEFAULT_LIMITS: Final = {
