@@ -282,6 +282,7 @@ def python_engine(
                 sc[sk] = text
                 if len(text) > max_string:
                     raise located(LimitExceededError, f"string longer than max_string={max_string}", msg, len(msg), pos - len(msg), nl, lstart)
+                text = ""  # no second reference: the next append must find the string alone
                 if on_event is not None and sc is not sbox:
                     on_event(EV_GROW, msg, None)
                 res = ()
