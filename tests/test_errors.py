@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from midstream import IncompleteJSONError, LimitExceededError, ParseError, Parser
+from midstream import IncompleteJSONError, JSONLParser, LimitExceededError, ParseError, Parser
 
 
 def error_of(chunks: list[str | bytes]) -> ParseError:
@@ -121,3 +121,23 @@ def test_errors_pickle_and_are_value_errors() -> None:
     assert (e2.offset, e2.line, e2.column, str(e2)) == (e.offset, e.line, e.column, str(e))
     assert issubclass(IncompleteJSONError, ParseError)
     assert issubclass(LimitExceededError, ParseError)
+
+
+def test_str_subclasses_are_text() -> None:
+    class Text(str):
+        def __str__(self) -> str:  # (never used: the text is the string's own)
+            return "garbage"
+
+    p = Parser()
+    assert p.feed(Text('{"a": [1, "x')) == ()
+    assert p.value == {"a": [1, "x"]}
+    p.feed(Text('y"]}'))
+    assert p.close() == {"a": [1, "xy"]}
+
+    class Data(bytes):
+        pass
+
+    for piece in (Data(b"[1]"), bytearray(b"[1]"), memoryview(b"[1]")):
+        assert Parser().feed(piece) == [[1]]
+    j = JSONLParser()
+    assert j.feed(Text('{"a": 1}\n[2]\n')) == [{"a": 1}, [2]]

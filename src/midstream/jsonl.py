@@ -157,10 +157,10 @@ class JSONLParser:
             raise ParseError(
                 "feed() after " + ("close()" if self._closed else f"a parse error ({self._failed})")
             )
-        if chunk.__class__ is str:
+        if isinstance(chunk, str):  # (a str subclass too)
             if self._str_input is None:
                 self._str_input = True
-            data = chunk.encode("utf-8", "surrogatepass")
+            data = str.encode(chunk, "utf-8", "surrogatepass")
         elif isinstance(chunk, (bytes, bytearray, memoryview)):
             if self._str_input is None:
                 self._str_input = False

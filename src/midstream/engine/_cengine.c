@@ -897,6 +897,9 @@ static PyObject *feed(Engine *e, PyObject *msg) {
     }
     if (text) {
         /* decoded inline */
+    } else if (PyUnicode_Check(msg)) {
+        text = PyUnicode_FromObject(msg);  /* a str subclass: its plain str (its methods unused) */
+        if (!text) return NULL;
     } else if (PyBytes_Check(msg) || PyByteArray_Check(msg) || PyMemoryView_Check(msg)) {
         if (!e->decoder) {
             e->decoder = PyObject_CallNoArgs(DecoderT);

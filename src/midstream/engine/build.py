@@ -246,6 +246,8 @@ def python_engine(
                         plain_utf8 = False  # the decoder sorts it out
                 if type(msg) is str:
                     pass
+                elif isinstance(msg, str):
+                    msg = str.__str__(msg)  # a str subclass: its plain str (its methods unused)
                 elif isinstance(msg, (bytes, bytearray, memoryview)):
                     if decoder is None:
                         decoder = Utf8Decoder()
