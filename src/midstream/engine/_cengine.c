@@ -4,9 +4,9 @@
  * follows it branch for branch (the states, the slot of an open string, the carry of a cut token,
  * the order of the checks), so both pass the same test suite and give the same values, events and
  * errors. What stays in Python is what is rare: error messages and their location (build.located,
- * describe, _expected, _inside), the incremental UTF-8 decoder for cut sequences, and the CLOSE
- * sentinel; bind() takes them from the Python engine module once (and checks that its EV_* event
- * numbers are the ones below).
+ * describe, _expected, _inside, bad_number), the incremental UTF-8 decoder for cut sequences, and
+ * the CLOSE sentinel; bind() takes them from the Python engine module once (and checks that its
+ * EV_* event numbers are the ones below).
  *
  * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event)
  * returns an object that behaves as build.engine's generator: prime it with next(), then send()
@@ -28,7 +28,7 @@ enum { EV_OPEN, EV_MEMBER, EV_STRING, EV_GROW, EV_SCALAR, EV_CLOSE, EV_COUNT };
 static const char *const EV_NAMES[EV_COUNT] = {"EV_OPEN", "EV_MEMBER", "EV_STRING", "EV_GROW", "EV_SCALAR", "EV_CLOSE"};
 
 /* Bound from the Python engine module by bind(). */
-static PyObject *CLOSE, *located_fn, *describe_fn, *expected_fn, *inside_fn;
+static PyObject *CLOSE, *located_fn, *describe_fn, *expected_fn, *inside_fn, *bad_number_fn;
 static PyObject *ParseErrorT, *LimitT, *IncompleteT, *DecoderT, *END_EXPECTED;
 /* Interned names and constants. */
 static PyObject *s_value, *s_partial, *s_pending, *s_start, *s_decode, *s_finish, *s_msg, *s_good;
@@ -250,6 +250,32 @@ static Py_ssize_t numch_end(int kind, const void *data, Py_ssize_t k, Py_ssize_t
     return k;
 }
 
+/* End of the longest start of a number at i (before end) that can still become a number: "-",
+   "1.", "1e+" and every whole number (build.py: scan.number_prefix). */
+static Py_ssize_t num_prefix_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t end) {
+#define AT(x) PyUnicode_READ(kind, data, x)
+    Py_ssize_t k = i;
+    if (k < end && AT(k) == '-') k++;
+    if (k >= end) return k;
+    if (AT(k) == '0') k++;
+    else if (AT(k) >= '1' && AT(k) <= '9') {
+        k++;
+        while (k < end && IS_DIGIT(AT(k))) k++;
+    } else return k;
+    if (k < end && AT(k) == '.') {
+        k++;
+        if (k >= end || !IS_DIGIT(AT(k))) return k;
+        while (k < end && IS_DIGIT(AT(k))) k++;
+    }
+    if (k < end && (AT(k) == 'e' || AT(k) == 'E')) {
+        k++;
+        if (k < end && (AT(k) == '+' || AT(k) == '-')) k++;
+        while (k < end && IS_DIGIT(AT(k))) k++;
+    }
+    return k;
+#undef AT
+}
+
 static int num_append(Engine *e, int kind, const void *data, Py_ssize_t i, Py_ssize_t k) {
     if (e->nlen + (k - i) + 1 > e->ncap) {
         Py_ssize_t cap = (e->nlen + (k - i) + 1) * 2 + 32;
@@ -327,14 +353,23 @@ static PyObject *fail_expected(Engine *e, Src *buf, Py_ssize_t i) {
     return fail_at(e, ParseErrorT, msg, buf, i);
 }
 
-static PyObject *fail_invalid_number(Engine *e, Src *buf, Py_ssize_t i, PyObject *text) {
+/* The error of the number token `text` (stolen) that begins at buf[at]: build.bad_number's
+   verdict (too long, or malformed: the message shows the token up to where it went wrong). */
+static PyObject *fail_number(Engine *e, Src *buf, Py_ssize_t at, PyObject *text, int ended) {
     if (!text) return NULL;
-    PyObject *head = PyUnicode_Substring(text, 0, 40);
+    PyObject *r = PyObject_CallFunction(bad_number_fn, "Oin", text, ended, e->max_number);
     Py_DECREF(text);
-    if (!head) return NULL;
-    PyObject *msg = PyUnicode_FromFormat("invalid number %R", head);
-    Py_DECREF(head);
-    return fail_at(e, ParseErrorT, msg, buf, i);
+    if (!r) return NULL;
+    if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_SystemError, "bad_number() found nothing wrong with a bad number");
+        return NULL;
+    }
+    PyObject *msg = PyTuple_GET_ITEM(r, 1);
+    Py_INCREF(msg);
+    fail_at(e, PyTuple_GET_ITEM(r, 0), msg, buf, at);
+    Py_DECREF(r);
+    return NULL;
 }
 
 /* A ValueError from int() (beyond the int-conversion limit) becomes LimitExceededError. */
@@ -549,13 +584,28 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
         if (e->state == NUM) {
             /* ---- a number cut by the previous fragment boundary (i == 0 here) */
             k = numch_end(kind, data, i, n);
+            Py_ssize_t had = e->nlen;
             CHECK(num_append(e, kind, data, i, k));
-            if (e->nlen > e->max_number) { NUMBER_LIMIT(buf, k); FAIL; }
-            if (k == n) { i = n; break; }
             Py_ssize_t start = k - e->nlen;  /* where the number began, before this fragment */
             /* (the ASCII buffer reads as 1-byte characters) */
-            if (match_number(PyUnicode_1BYTE_KIND, e->num, 0, e->nlen, &is_float) != e->nlen) {
-                fail_invalid_number(e, buf, start, PyUnicode_FromStringAndSize(e->num, e->nlen));
+            if (k == n) {  /* still cut: it must still be able to become a number */
+                /* (digits go on any valid start but "-", "0" and "-0": "-01", "00") */
+                const char *d = e->num;
+                Py_ssize_t x = had;
+                while (x < e->nlen && IS_DIGIT(d[x])) x++;
+                if (x < e->nlen || e->nlen > e->max_number ||
+                    (had <= 2 && (d[had - 1] == '0' || d[had - 1] == '-') && (had == 1 || d[0] == '-'))) {
+                    Py_ssize_t p = num_prefix_end(PyUnicode_1BYTE_KIND, e->num, 0, e->nlen);
+                    if (p < e->nlen || p > e->max_number) {
+                        fail_number(e, buf, start, PyUnicode_FromStringAndSize(e->num, e->nlen), 0);
+                        FAIL;
+                    }
+                }
+                i = n;
+                break;
+            }
+            if (match_number(PyUnicode_1BYTE_KIND, e->num, 0, e->nlen, &is_float) != e->nlen || e->nlen > e->max_number) {
+                fail_number(e, buf, start, PyUnicode_FromStringAndSize(e->num, e->nlen), 1);
                 FAIL;
             }
             v = number_value(e->num, e->nlen, is_float);
@@ -673,35 +723,31 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             }
             if (c == '-' || IS_DIGIT(c)) {
                 v = NULL;
-                if (c == '-' && (i + 1 == n || !IS_DIGIT(PyUnicode_READ(kind, data, i + 1)))) {
-                    k = i + 1;  /* "-" without a digit: cut by the fragment's end, or malformed */
-                    if (k != n) {
-                        fail_invalid_number(e, buf, i, sub(buf, i, numch_end(kind, data, k, n)));
-                        FAIL;
-                    }
-                } else {
-                    if (n - i > e->max_number && numch_end(kind, data, i, n) - i > e->max_number) {
-                        NUMBER_LIMIT(buf, i);
-                        FAIL;
-                    }
+                /* (k == i below: no number read here; the token is judged whole) */
+                if (c == '-' && (i + 1 == n || !IS_DIGIT(PyUnicode_READ(kind, data, i + 1))))
+                    k = i;  /* "-" without a digit: cut by the fragment's end, or malformed */
+                else if (n - i > e->max_number && numch_end(kind, data, i, n) - i > e->max_number)
+                    k = i;  /* too long, or malformed before that */
+                else {
                     k = match_number(kind, data, i, n, &is_float);
-                    if (!(k == n || IS_NUMCH(PyUnicode_READ(kind, data, k))) || (!is_float && k - i > 4300)) {
-                        /* (a cut int past the conversion limit fails now, as in build.py) */
+                    if (k < n && !IS_NUMCH(PyUnicode_READ(kind, data, k))) {
+                        /* whole (a cut one is converted once it ends: ".5" may follow) */
                         v = number_at(kind, data, i, k, is_float);
                         if (!v) { fail_conversion(e, buf, i); FAIL; }
                     }
                 }
                 if (k == n || IS_NUMCH(PyUnicode_READ(kind, data, k))) {
-                    /* cut by the fragment's end, or a malformed number */
-                    Py_XDECREF(v);
-                    if (k != n) k = numch_end(kind, data, k, n);
+                    /* cut by the fragment's end ("12", "1.", "-"), or malformed ("01") */
                     if (k != n) {
-                        fail_invalid_number(e, buf, i, sub(buf, i, k));
-                        FAIL;
+                        k = numch_end(kind, data, k, n);
+                        Py_ssize_t p = num_prefix_end(kind, data, i, k);
+                        if (k != n || p < n || p - i > e->max_number) {
+                            fail_number(e, buf, i, sub(buf, i, k), k != n);
+                            FAIL;
+                        }
                     }
                     e->nlen = 0;
                     CHECK(num_append(e, kind, data, i, n));
-                    if (e->nlen > e->max_number) { NUMBER_LIMIT(buf, i); FAIL; }
                     e->state = NUM;
                     i = n;
                     break;
@@ -1149,6 +1195,7 @@ static PyObject *bind(PyObject *self, PyObject *module) {
     TAKE(describe_fn, "describe");
     TAKE(expected_fn, "_expected");
     TAKE(inside_fn, "_inside");
+    TAKE(bad_number_fn, "bad_number");
     {
         PyObject *table = PyObject_GetAttrString(module, "_EXPECTED");
         if (!table) return NULL;
