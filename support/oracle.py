@@ -15,7 +15,7 @@ Any exception other than ``ParseError`` escaping from the parser fails the check
 
 ``check_engines(data)`` feeds the same pieces (and options derived from the data) to the C engine
 and to the Python engine side by side: every feed must return the same thing, leave the same
-partial value and events, and fail with the same error (message and location). No difference is
+partial value, emit the same raw events (kind, value, key), and fail with the same error (message and location). No difference is
 allowed: ``_cengine.c`` follows ``build.py`` branch for branch.
 
 ``check_model(data)`` allows one documented difference from ``model_validate_json``: in an object
@@ -312,22 +312,22 @@ def snapshot(value: Any) -> list[str]:
 
 def engine_log(make: Callable[..., Any], chunks: Sequence[Any], **options: Any) -> list[Any]:
     """Everything observable of one engine run: per feed, its result and the partial value
-    after it (or its error, whole); then the ``on_close`` events. (Past 2,000 feeds the partial
-    value is compared after every 2**k-th feed only: each comparison costs its whole size.)"""
+    after it (or its error, whole); then the raw events (``on_event(kind, value, key)``: every
+    one, with its value as it was then: a container's length when it opens, its whole content
+    when it closes). (Past 2,000 feeds the partial value is compared after every 2**k-th feed
+    only: each comparison costs its whole size.)"""
     owner = Owner()
     failed: list[Any] = []
     events: list[Any] = []
 
-    def on_close(value: Any, parent: Any, key: Any) -> None:
-        if value is build.KEY_DONE or value is build.STR_OPEN:
-            what = "KEY_DONE" if value is build.KEY_DONE else "STR_OPEN"
-        elif isinstance(value, (list, dict)):
-            what = f"{type(value).__name__}:{len(value)}"
+    def on_event(kind: int, value: Any, key: Any) -> None:
+        if isinstance(value, (list, dict)):
+            what: Any = snapshot(value) if kind == build.EV_CLOSE else f"{type(value).__name__}:{len(value)}"
         else:
             what = f"{type(value).__name__}:{value!r}"
-        events.append((what, type(parent).__name__, key))
+        events.append((kind, what, type(key).__name__, key))
 
-    gen = make(owner, failed.append, on_close=on_close, **options)
+    gen = make(owner, failed.append, on_event=on_event, **options)
     next(gen)
     log: list[Any] = []
     for k, chunk in enumerate([*chunks, build.CLOSE]):

@@ -5,14 +5,16 @@ on generated inputs.)
 
 The suite runs once per engine, which checks each against json.loads and the partial-value
 contract. This is the closer check: both engines are fed the same pieces side by side and must
-return the same thing from every feed, hold the same partial value after it, report the same
-``on_close`` events, and fail with the same error (class, message, offset, line, column,
-excerpt, partial). Inputs: the JSONTestSuite files and mutated random documents, split anywhere,
-as str and bytes, with every option and with small limits.
+return the same thing from every feed, hold the same partial value after it, emit the same raw
+events (``on_event(kind, value, key)``, every one, in order), and fail with the same error
+(class, message, offset, line, column, excerpt, partial). Inputs: the JSONTestSuite files and
+mutated random documents and long strings with escapes, split anywhere, as str and bytes, with
+every option and with small limits.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from typing import Any
@@ -82,6 +84,41 @@ def test_escapes_surrogates_and_cut_tokens() -> None:
             engines_agree([text.encode()[k : k + 1] for k in range(len(text.encode()))], **options)
             for _ in range(5):
                 engines_agree(random_splits(text, rnd.random(), max_len=4), **options)
+
+
+LONG_TEXT = st.text(alphabet=st.sampled_from(list('ab é😀"\\\n\t/\x01')), min_size=200, max_size=6000)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.data(),
+    st.lists(LONG_TEXT, min_size=1, max_size=3),
+    st.booleans(),
+    st.sampled_from(ENGINE_OPTIONS),
+    st.sampled_from([""]),
+)
+def test_long_strings(data: Any, strings: list[str], as_bytes: bool, options: dict[str, Any], tail: str) -> None:
+    """Long strings with escapes, cut anywhere: the compiled engine appends long runs directly and
+    short ones through its buffer; its string events (each growth and its text) must still be
+    the Python engine's."""
+    text = json.dumps({"k": strings}, ensure_ascii=data.draw(st.booleans()))
+    text = text[: data.draw(st.integers(len(text) // 2, len(text)))] + tail
+    payload: str | bytes = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    engines_agree(data.draw(splits(payload)), **options)
+
+
+def test_long_runs_and_many_escapes_in_one_fragment() -> None:
+    run = "x" * 300
+    texts = [
+        '["' + (run + "\\n") * 20 + '"]',  # runs appended directly, between escapes
+        '{"a": "' + "a\\n" * 3000 + run + '"}',  # over 4,096 characters held, then a run
+        '"' + "\\u00e9" * 2000 + run + "\\ud83d\\ude00" * 100 + '"',
+        '["' + run + "\\ud83d" + run + '"]',
+    ]
+    for text in texts:
+        for options in ENGINE_OPTIONS:
+            for size in (1, 3, 7, 64, 301, 5000, len(text)):
+                engines_agree([text[k : k + size] for k in range(0, len(text), size)], **options)
 
 
 def maybe_big_int_cases() -> list[bytes]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 
-from midstream import IncompleteJSONError, LimitExceededError, ParseError, Parser
+from fuzz.oracle import snapshot
+from midstream import IncompleteJSONError, JSONLParser, LimitExceededError, ParseError, Parser
 
 
 def error_of(chunks: list[str | bytes]) -> ParseError:
@@ -121,3 +125,79 @@ def test_errors_pickle_and_are_value_errors() -> None:
     assert (e2.offset, e2.line, e2.column, str(e2)) == (e.offset, e.line, e.column, str(e))
     assert issubclass(IncompleteJSONError, ParseError)
     assert issubclass(LimitExceededError, ParseError)
+
+
+# ---- the same error whatever the split ---------------------------------------------------------
+
+
+def outcome(pieces: Sequence[Any], **options: Any) -> tuple[Any, ...]:
+    """The verdict of a parser fed ``pieces``: its value, or its error without the excerpt (the
+    text around the error comes from the fragment at hand)."""
+    p = Parser(**options)
+    try:
+        for piece in pieces:
+            p.feed(piece)
+        return ("ok", tuple(snapshot(p.close())))
+    except ParseError as e:
+        return (type(e).__name__, e.msg, e.offset, e.line, e.column, tuple(snapshot(e.partial)))
+
+
+def compositions(data: Any) -> Iterator[list[Any]]:
+    """Every way to cut ``data`` into pieces (2**(len-1) of them)."""
+    n = len(data)
+    for mask in range(1 << max(n - 1, 0)):
+        cuts = [0, *(k + 1 for k in range(n - 1) if mask >> k & 1), n]
+        yield [data[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+MALFORMED_NUMBERS = ["00", "1.2.3", "1e5e5", "0-1", "--1", "-.5", "-01", "1.e5", "1e+-5", "0.0.", "2-", "1ee"]
+
+
+@pytest.mark.parametrize("text", MALFORMED_NUMBERS)
+@pytest.mark.parametrize("where", ["{}", "[{}]", '{{"k": {}}}', " {} "])
+def test_malformed_number_is_a_parse_error_at_every_split(text: str, where: str) -> None:
+    doc = where.format(text)
+    start = doc.index(text)
+    for multiple in (False, True):
+        for data in (doc, doc.encode()):
+            verdicts = {outcome(pieces, multiple=multiple) for pieces in compositions(data)}
+            assert len(verdicts) == 1, (doc, verdicts)
+            kind, msg, offset, line, column, _ = verdicts.pop()
+            assert kind == "ParseError" and msg.startswith("invalid number"), (doc, msg)
+            assert (offset, line, column) == (start, 1, start + 1)
+
+
+def test_malformed_number_message_shows_it_up_to_the_bad_character() -> None:
+    for text, shown in [("1.2.3", "1.2."), ("00", "00"), ("-.5", "-."), ("1e5e5", "1e5e"), ("[1.]", "1."), ("-", "-")]:
+        for pieces in ([text + " "], [*text, " "]):
+            assert outcome(pieces)[1] == f"invalid number {shown!r}", text
+
+
+def test_a_cut_number_is_incomplete_only_when_it_can_still_go_on() -> None:
+    for text in ["-", "1.", "1e", "1e+", "-0.5E-"]:
+        for pieces in ([text], list(text)):
+            assert outcome(pieces)[0] == "IncompleteJSONError", text
+    for pieces in (["9" * 5000], ["9" * 2500, "9" * 2500]):  # whole: beyond the int-conversion limit
+        assert outcome(pieces)[:3] == ("LimitExceededError", outcome(["9" * 5000])[1], 0)
+    # cut, an integer too long to convert may still become a float
+    assert outcome(["9" * 5000, ".5"]) == ("ok", tuple(snapshot(float("9" * 5000 + ".5"))))
+
+
+def test_str_subclasses_are_text() -> None:
+    class Text(str):
+        def __str__(self) -> str:  # (never used: the text is the string's own)
+            return "garbage"
+
+    p = Parser()
+    assert p.feed(Text('{"a": [1, "x')) == ()
+    assert p.value == {"a": [1, "x"]}
+    p.feed(Text('y"]}'))
+    assert p.close() == {"a": [1, "xy"]}
+
+    class Data(bytes):
+        pass
+
+    for piece in (Data(b"[1]"), bytearray(b"[1]"), memoryview(b"[1]")):
+        assert Parser().feed(piece) == [[1]]
+    j = JSONLParser()
+    assert j.feed(Text('{"a": 1}\n[2]\n')) == [{"a": 1}, [2]]

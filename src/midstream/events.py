@@ -100,12 +100,18 @@ class Path:
     def pointer(self) -> str:
         """The RFC 6901 JSON Pointer of this path ("" for the root; "~" and "/" escaped)."""
         p = self._pointer
-        if p is None:
-            assert self.parent is not None
-            k = str(self.key)
-            if "~" in k or "/" in k:
-                k = k.replace("~", "~0").replace("/", "~1")
-            p = self._pointer = f"{self.parent.pointer}/{k}"
+        if p is None:  # (a loop, not recursion: paths may be deeper than the recursion limit)
+            parts: list[str] = []
+            node: Path | None = self
+            while node is not None and node._pointer is None:
+                k = str(node.key)
+                if "~" in k or "/" in k:
+                    k = k.replace("~", "~0").replace("/", "~1")
+                parts.append(k)
+                node = node.parent
+            parts.append("" if node is None or node._pointer is None else node._pointer)
+            parts.reverse()
+            p = self._pointer = "/".join(parts)
         return p
 
     def __iter__(self) -> Iterator[Key]:

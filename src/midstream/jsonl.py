@@ -252,10 +252,10 @@ class JSONLParser:
         """feed's slow path: a chunk with a newline, the first chunk, other types, the rare states."""
         if self._failed is not None or self._closed:
             raise self._after_end()
-        if chunk.__class__ is str:
+        if isinstance(chunk, str):  # (a str subclass too)
             if self._str_input is None:
                 self._str_input = True
-            data = chunk.encode("utf-8", "surrogatepass")
+            data = str.encode(chunk, "utf-8", "surrogatepass")
         elif isinstance(chunk, (bytes, bytearray, memoryview)):
             if self._str_input is None:
                 self._str_input = False

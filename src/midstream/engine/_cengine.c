@@ -4,10 +4,11 @@
  * follows it branch for branch (the states, the slot of an open string, the carry of a cut token,
  * the order of the checks), so both pass the same test suite and give the same values, events and
  * errors. What stays in Python is what is rare: error messages and their location (build.located,
- * describe, _expected, _inside), the incremental UTF-8 decoder for cut sequences, and the
- * sentinels; bind() takes them from the Python engine module once.
+ * describe, _expected, _inside, bad_number), the incremental UTF-8 decoder for cut sequences, and
+ * the CLOSE sentinel; bind() takes them from the Python engine module once (and checks that its
+ * EV_* event numbers are the ones below).
  *
- * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_close)
+ * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event)
  * returns an object that behaves as build.engine's generator: prime it with next(), then send()
  * fragments; send(CLOSE) ends the input. After an exception it is dead (StopIteration), as a
  * generator would be.
@@ -22,13 +23,16 @@
 
 enum { STR, KSTR, VALUE, FIRST_ITEM, KEY, FIRST_KEY, COLON, AFTER, NUM, END };
 enum { SLOT_BOX, SLOT_OWNER, SLOT_LIST, SLOT_DICT };
+/* The raw events (build.EV_*): on_event(kind, value, key). */
+enum { EV_OPEN, EV_MEMBER, EV_STRING, EV_GROW, EV_SCALAR, EV_CLOSE, EV_COUNT };
+static const char *const EV_NAMES[EV_COUNT] = {"EV_OPEN", "EV_MEMBER", "EV_STRING", "EV_GROW", "EV_SCALAR", "EV_CLOSE"};
 
 /* Bound from the Python engine module by bind(). */
-static PyObject *CLOSE, *KEY_DONE, *STR_OPEN, *located_fn, *describe_fn, *expected_fn, *inside_fn;
+static PyObject *CLOSE, *located_fn, *describe_fn, *expected_fn, *inside_fn, *bad_number_fn;
 static PyObject *ParseErrorT, *LimitT, *IncompleteT, *DecoderT, *END_EXPECTED;
 /* Interned names and constants. */
 static PyObject *s_value, *s_partial, *s_pending, *s_start, *s_decode, *s_finish, *s_msg, *s_good;
-static PyObject *EMPTY, *SPACE, *ESC[128];
+static PyObject *EMPTY, *SPACE, *ESC[128], *KIND[EV_COUNT];
 
 #define IS_WS(c) ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
@@ -37,7 +41,8 @@ static PyObject *EMPTY, *SPACE, *ESC[128];
 
 typedef struct {
     PyObject_HEAD
-    PyObject *owner, *on_fail, *on_close;
+    PyObject *owner, *on_fail, *on_event;
+    int events;      /* on_event is not None: the raw events are wanted */
     int multiple, show;
     Py_ssize_t max_depth, max_string, max_number;
     /* the open containers: stk[d] is the parent of the container opened under key kstk[d] */
@@ -245,6 +250,32 @@ static Py_ssize_t numch_end(int kind, const void *data, Py_ssize_t k, Py_ssize_t
     return k;
 }
 
+/* End of the longest start of a number at i (before end) that can still become a number: "-",
+   "1.", "1e+" and every whole number (build.py: scan.number_prefix). */
+static Py_ssize_t num_prefix_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t end) {
+#define AT(x) PyUnicode_READ(kind, data, x)
+    Py_ssize_t k = i;
+    if (k < end && AT(k) == '-') k++;
+    if (k >= end) return k;
+    if (AT(k) == '0') k++;
+    else if (AT(k) >= '1' && AT(k) <= '9') {
+        k++;
+        while (k < end && IS_DIGIT(AT(k))) k++;
+    } else return k;
+    if (k < end && AT(k) == '.') {
+        k++;
+        if (k >= end || !IS_DIGIT(AT(k))) return k;
+        while (k < end && IS_DIGIT(AT(k))) k++;
+    }
+    if (k < end && (AT(k) == 'e' || AT(k) == 'E')) {
+        k++;
+        if (k < end && (AT(k) == '+' || AT(k) == '-')) k++;
+        while (k < end && IS_DIGIT(AT(k))) k++;
+    }
+    return k;
+#undef AT
+}
+
 static int num_append(Engine *e, int kind, const void *data, Py_ssize_t i, Py_ssize_t k) {
     if (e->nlen + (k - i) + 1 > e->ncap) {
         Py_ssize_t cap = (e->nlen + (k - i) + 1) * 2 + 32;
@@ -322,14 +353,23 @@ static PyObject *fail_expected(Engine *e, Src *buf, Py_ssize_t i) {
     return fail_at(e, ParseErrorT, msg, buf, i);
 }
 
-static PyObject *fail_invalid_number(Engine *e, Src *buf, Py_ssize_t i, PyObject *text) {
+/* The error of the number token `text` (stolen) that begins at buf[at]: build.bad_number's
+   verdict (too long, or malformed: the message shows the token up to where it went wrong). */
+static PyObject *fail_number(Engine *e, Src *buf, Py_ssize_t at, PyObject *text, int ended) {
     if (!text) return NULL;
-    PyObject *head = PyUnicode_Substring(text, 0, 40);
+    PyObject *r = PyObject_CallFunction(bad_number_fn, "Oin", text, ended, e->max_number);
     Py_DECREF(text);
-    if (!head) return NULL;
-    PyObject *msg = PyUnicode_FromFormat("invalid number %R", head);
-    Py_DECREF(head);
-    return fail_at(e, ParseErrorT, msg, buf, i);
+    if (!r) return NULL;
+    if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_SystemError, "bad_number() found nothing wrong with a bad number");
+        return NULL;
+    }
+    PyObject *msg = PyTuple_GET_ITEM(r, 1);
+    Py_INCREF(msg);
+    fail_at(e, PyTuple_GET_ITEM(r, 0), msg, buf, at);
+    Py_DECREF(r);
+    return NULL;
 }
 
 /* A ValueError from int() (beyond the int-conversion limit) becomes LimitExceededError. */
@@ -351,52 +391,76 @@ static PyObject *fail_conversion(Engine *e, Src *buf, Py_ssize_t i) {
 
 /* ---------------------------------------------------------------- events */
 
-static int emit(Engine *e, PyObject *v, PyObject *parent, PyObject *where) {
-    if (e->on_close == Py_None) return 0;
-    PyObject *args[3] = {v, parent ? parent : Py_None, where ? where : Py_None};
-    PyObject *r = PyObject_Vectorcall(e->on_close, args, 3, NULL);
+/* on_event(kind, v, where) (where NULL: None); only called when there is an on_event. */
+static int emit(Engine *e, int kind, PyObject *v, PyObject *where) {
+    PyObject *args[3] = {KIND[kind], v, where ? where : Py_None};
+    PyObject *r = PyObject_Vectorcall(e->on_event, args, 3, NULL);
     if (!r) return -1;
     Py_DECREF(r);
     return 0;
 }
 
-/* on_close(v, top, its key or index in top) */
-static int emit_in_top(Engine *e, PyObject *v) {
-    if (e->on_close == Py_None) return 0;
-    if (!e->is_list) return emit(e, v, e->top, e->key);
+/* on_event(kind, v, where v sits: its key or index in top, None at top level) */
+static int emit_at(Engine *e, int kind, PyObject *v) {
+    if (!e->top || !e->is_list) return emit(e, kind, v, e->top ? e->key : NULL);
     PyObject *idx = PyLong_FromSsize_t(PyList_GET_SIZE(e->top) - 1);
     if (!idx) return -1;
-    int r = emit(e, v, e->top, idx);
+    int r = emit(e, kind, v, idx);
     Py_DECREF(idx);
     return r;
 }
 
+/* The same, when events are wanted (one test when they are not). */
+static inline int emit_here(Engine *e, int kind, PyObject *v) { return e->events ? emit_at(e, kind, v) : 0; }
+
 /* ---------------------------------------------------------------- the state machine */
 
-/* A completed top-level value: the owner's value, one of the results. */
-static int complete_top(Engine *e, PyObject *v, PyObject **out) {
+/* A completed top-level value: the owner's value, one of the results. `opened`: it had opened
+   (a container, or a string shown open), so it closes (EV_CLOSE) rather than arrives (EV_SCALAR). */
+static int complete_top(Engine *e, PyObject *v, PyObject **out, int opened) {
     if (PyObject_SetAttr(e->owner, s_value, v) < 0) return -1;
     if (!*out && !(*out = PyList_New(0))) return -1;
     if (PyList_Append(*out, v) < 0) return -1;
     e->state = e->multiple ? VALUE : END;
-    return emit(e, v, NULL, NULL);
+    return e->events ? emit(e, opened ? EV_CLOSE : EV_SCALAR, v, NULL) : 0;
 }
 
 /* A completed value `v` (stolen): attached to its container, or a completed top-level value. */
-static int attach(Engine *e, PyObject *v, PyObject **out) {
+static int attach(Engine *e, PyObject *v, PyObject **out, int opened) {
     int r;
     if (!v) return -1;
-    if (!e->top) r = complete_top(e, v, out);
-    else if (e->is_list) {
-        r = PyList_Append(e->top, v);
+    if (!e->top) r = complete_top(e, v, out, opened);
+    else {
+        r = e->is_list ? PyList_Append(e->top, v) : PyDict_SetItem(e->top, e->key, v);
         e->state = AFTER;
-        if (r == 0) r = emit_in_top(e, v);
-    } else {
-        r = PyDict_SetItem(e->top, e->key, v);
-        e->state = AFTER;
-        if (r == 0) r = emit(e, v, e->top, e->key);
+        if (r == 0) r = emit_here(e, EV_SCALAR, v);
     }
     Py_DECREF(v);
+    return r;
+}
+
+/* The end of a pass of the string loop that appended text: what acc holds goes in, the string's
+   length is checked, and with events the text this pass appended (`added` characters: held in acc
+   and gone in directly, `direct`) is one growth, as build.py's GROW(acc). 0, or -1 on an error. */
+static inline int string_grew(Engine *e, Src *buf, Py_ssize_t direct, Py_ssize_t i) {
+    Py_ssize_t added = e->alen + direct, len = flush(e);
+    PyObject *piece = NULL;
+    if (len <= 0 || e->events) {  /* (len 0: everything went in directly) */
+        PyObject *t = len < 0 ? NULL : slot_get(e);
+        if (!t) return -1;
+        len = PyUnicode_GET_LENGTH(t);
+        if (e->events && e->slot != SLOT_BOX && len <= e->max_string)
+            piece = PyUnicode_Substring(t, len - added, len);
+        Py_DECREF(t);  /* (before the event: the open string stays alone in its slot) */
+        if (e->events && e->slot != SLOT_BOX && len <= e->max_string && !piece) return -1;
+    }
+    if (len > e->max_string) {
+        STRING_LIMIT(buf, i);
+        return -1;
+    }
+    if (!piece) return 0;
+    int r = emit(e, EV_GROW, piece, NULL);
+    Py_DECREF(piece);
     return r;
 }
 
@@ -414,10 +478,12 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
         if (e->state < VALUE) {
             /* ---- inside a string: decode up to the closing quote or the fragment end */
             int val = e->state == STR, fin = 0, grew = 0;
+            Py_ssize_t direct = 0;  /* characters appended before the last flush */
             for (;;) {
                 j = plain_end(kind, data, i, n);
                 if (j > i) {
                     if (j - i > 256 || e->alen > 4096) {  /* a long run goes in directly */
+                        direct += e->alen + (j - i);
                         CHECK(flush(e));
                         PyObject *piece = sub(buf, i, j);
                         if (!piece) FAIL;
@@ -491,17 +557,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                     FAIL;
                 }
             }
-            if (grew) {
-                Py_ssize_t len = flush(e);
-                CHECK(len);
-                if (len == 0) {  /* everything went in directly: its length */
-                    PyObject *t = slot_get(e);
-                    if (!t) FAIL;
-                    len = PyUnicode_GET_LENGTH(t);
-                    Py_DECREF(t);
-                }
-                if (len > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
-            }
+            if (grew) CHECK(string_grew(e, buf, direct, i));
             if (!fin) break;
             v = slot_get(e);
             if (!v) FAIL;
@@ -512,36 +568,51 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 Py_INCREF(kk);
                 Py_SETREF(e->key, kk);
                 e->state = COLON;
-                CHECK(emit(e, KEY_DONE, e->top, e->key));
+                if (e->events) CHECK(emit(e, EV_MEMBER, e->key, e->key));
                 continue;
             }
             if (e->show && e->top) {
                 e->state = AFTER;
-                int r = emit_in_top(e, v);
+                int r = emit_here(e, EV_CLOSE, v);
                 Py_DECREF(v);
                 CHECK(r);
                 continue;
             }
-            CHECK(attach(e, v, &out));
+            CHECK(attach(e, v, &out, e->show));  /* (a top-level string shown open closes) */
             continue;
         }
         if (e->state == NUM) {
             /* ---- a number cut by the previous fragment boundary (i == 0 here) */
             k = numch_end(kind, data, i, n);
+            Py_ssize_t had = e->nlen;
             CHECK(num_append(e, kind, data, i, k));
-            if (e->nlen > e->max_number) { NUMBER_LIMIT(buf, k); FAIL; }
-            if (k == n) { i = n; break; }
             Py_ssize_t start = k - e->nlen;  /* where the number began, before this fragment */
             /* (the ASCII buffer reads as 1-byte characters) */
-            if (match_number(PyUnicode_1BYTE_KIND, e->num, 0, e->nlen, &is_float) != e->nlen) {
-                fail_invalid_number(e, buf, start, PyUnicode_FromStringAndSize(e->num, e->nlen));
+            if (k == n) {  /* still cut: it must still be able to become a number */
+                /* (digits go on any valid start but "-", "0" and "-0": "-01", "00") */
+                const char *d = e->num;
+                Py_ssize_t x = had;
+                while (x < e->nlen && IS_DIGIT(d[x])) x++;
+                if (x < e->nlen || e->nlen > e->max_number ||
+                    (had <= 2 && (d[had - 1] == '0' || d[had - 1] == '-') && (had == 1 || d[0] == '-'))) {
+                    Py_ssize_t p = num_prefix_end(PyUnicode_1BYTE_KIND, e->num, 0, e->nlen);
+                    if (p < e->nlen || p > e->max_number) {
+                        fail_number(e, buf, start, PyUnicode_FromStringAndSize(e->num, e->nlen), 0);
+                        FAIL;
+                    }
+                }
+                i = n;
+                break;
+            }
+            if (match_number(PyUnicode_1BYTE_KIND, e->num, 0, e->nlen, &is_float) != e->nlen || e->nlen > e->max_number) {
+                fail_number(e, buf, start, PyUnicode_FromStringAndSize(e->num, e->nlen), 1);
                 FAIL;
             }
             v = number_value(e->num, e->nlen, is_float);
             if (!v) { fail_conversion(e, buf, start); FAIL; }
             e->nlen = 0;
             i = k;
-            CHECK(attach(e, v, &out));
+            CHECK(attach(e, v, &out, 0));
             continue;
         }
         c = PyUnicode_READ(kind, data, i);
@@ -566,13 +637,13 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             i++;
             if (e->top) {
                 e->is_list = PyList_CheckExact(e->top);
-                int r = emit_in_top(e, v);
+                int r = emit_here(e, EV_CLOSE, v);
                 Py_DECREF(v);
                 CHECK(r);
                 continue;  /* state stays AFTER */
             }
             e->is_list = 0;
-            CHECK(attach(e, v, &out));
+            CHECK(attach(e, v, &out, 1));
             continue;
         case VALUE:
         case FIRST_ITEM:
@@ -582,7 +653,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                     if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
                     v = sub(buf, i + 1, j);
                     i = j + 1;
-                    CHECK(attach(e, v, &out));
+                    CHECK(attach(e, v, &out, 0));
                     continue;
                 }
                 /* the string stays open: at the end of the fragment, an escape or a control
@@ -608,8 +679,13 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                     e->sk = e->key;
                     Py_INCREF(e->sk);
                 }
-                CHECK(slot_put(e, text));
-                if (e->show) CHECK(emit_in_top(e, STR_OPEN));
+                PyObject *shown = e->show && e->events ? (Py_INCREF(text), text) : NULL;
+                if (slot_put(e, text) < 0) { Py_XDECREF(shown); FAIL; }
+                if (shown) {
+                    int r = emit_here(e, EV_STRING, shown);
+                    Py_DECREF(shown);
+                    CHECK(r);
+                }
                 continue;
             }
             if (c == '{' || c == '[') {
@@ -620,7 +696,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 if (!e->top) r = PyObject_SetAttr(e->owner, s_value, d);
                 else if (e->is_list) r = PyList_Append(e->top, d);
                 else r = PyDict_SetItem(e->top, e->key, d);
-                if (r < 0) { Py_DECREF(d); FAIL; }
+                if (r < 0 || emit_here(e, EV_OPEN, d) < 0) { Py_DECREF(d); FAIL; }
                 if (e->depth == e->cap) {
                     Py_ssize_t cap = e->cap * 2 + 16;
                     PyObject **a = PyMem_Realloc(e->stk, (size_t)cap * sizeof(PyObject *));
@@ -647,41 +723,37 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             }
             if (c == '-' || IS_DIGIT(c)) {
                 v = NULL;
-                if (c == '-' && (i + 1 == n || !IS_DIGIT(PyUnicode_READ(kind, data, i + 1)))) {
-                    k = i + 1;  /* "-" without a digit: cut by the fragment's end, or malformed */
-                    if (k != n) {
-                        fail_invalid_number(e, buf, i, sub(buf, i, numch_end(kind, data, k, n)));
-                        FAIL;
-                    }
-                } else {
-                    if (n - i > e->max_number && numch_end(kind, data, i, n) - i > e->max_number) {
-                        NUMBER_LIMIT(buf, i);
-                        FAIL;
-                    }
+                /* (k == i below: no number read here; the token is judged whole) */
+                if (c == '-' && (i + 1 == n || !IS_DIGIT(PyUnicode_READ(kind, data, i + 1))))
+                    k = i;  /* "-" without a digit: cut by the fragment's end, or malformed */
+                else if (n - i > e->max_number && numch_end(kind, data, i, n) - i > e->max_number)
+                    k = i;  /* too long, or malformed before that */
+                else {
                     k = match_number(kind, data, i, n, &is_float);
-                    if (!(k == n || IS_NUMCH(PyUnicode_READ(kind, data, k))) || (!is_float && k - i > 4300)) {
-                        /* (a cut int past the conversion limit fails now, as in build.py) */
+                    if (k < n && !IS_NUMCH(PyUnicode_READ(kind, data, k))) {
+                        /* whole (a cut one is converted once it ends: ".5" may follow) */
                         v = number_at(kind, data, i, k, is_float);
                         if (!v) { fail_conversion(e, buf, i); FAIL; }
                     }
                 }
                 if (k == n || IS_NUMCH(PyUnicode_READ(kind, data, k))) {
-                    /* cut by the fragment's end, or a malformed number */
-                    Py_XDECREF(v);
-                    if (k != n) k = numch_end(kind, data, k, n);
+                    /* cut by the fragment's end ("12", "1.", "-"), or malformed ("01") */
                     if (k != n) {
-                        fail_invalid_number(e, buf, i, sub(buf, i, k));
-                        FAIL;
+                        k = numch_end(kind, data, k, n);
+                        Py_ssize_t p = num_prefix_end(kind, data, i, k);
+                        if (k != n || p < n || p - i > e->max_number) {
+                            fail_number(e, buf, i, sub(buf, i, k), k != n);
+                            FAIL;
+                        }
                     }
                     e->nlen = 0;
                     CHECK(num_append(e, kind, data, i, n));
-                    if (e->nlen > e->max_number) { NUMBER_LIMIT(buf, i); FAIL; }
                     e->state = NUM;
                     i = n;
                     break;
                 }
                 i = k;
-                CHECK(attach(e, v, &out));
+                CHECK(attach(e, v, &out, 0));
                 continue;
             }
             if (c == 't' || c == 'f' || c == 'n') {
@@ -692,7 +764,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                     i += wl;
                     v = c == 't' ? Py_True : c == 'f' ? Py_False : Py_None;
                     Py_INCREF(v);
-                    CHECK(attach(e, v, &out));
+                    CHECK(attach(e, v, &out, 0));
                     continue;
                 }
                 if (i + m == n) {  /* cut: its rest may follow */
@@ -723,7 +795,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                         i++;
                         e->state = VALUE;
                     }
-                    CHECK(emit(e, KEY_DONE, e->top, e->key));
+                    if (e->events) CHECK(emit(e, EV_MEMBER, e->key, e->key));
                     continue;
                 }
                 Py_CLEAR(e->sc);
@@ -871,6 +943,9 @@ static PyObject *feed(Engine *e, PyObject *msg) {
     }
     if (text) {
         /* decoded inline */
+    } else if (PyUnicode_Check(msg)) {
+        text = PyUnicode_FromObject(msg);  /* a str subclass: its plain str (its methods unused) */
+        if (!text) return NULL;
     } else if (PyBytes_Check(msg) || PyByteArray_Check(msg) || PyMemoryView_Check(msg)) {
         if (!e->decoder) {
             e->decoder = PyObject_CallNoArgs(DecoderT);
@@ -974,7 +1049,7 @@ static PyObject *Engine_next(Engine *e) { return Engine_send(e, Py_None); }
 
 /* The object fields, other than the container stack: one list for the GC's traverse and clear,
    so that neither can miss one. */
-#define ENGINE_OBJECTS(X) X(owner) X(on_fail) X(on_close) X(memo) X(top) X(key) X(box) X(sc) X(sk) \
+#define ENGINE_OBJECTS(X) X(owner) X(on_fail) X(on_event) X(memo) X(top) X(key) X(box) X(sc) X(sk) \
     X(carry) X(decoder)
 
 static int Engine_traverse(Engine *e, visitproc visit, void *arg) {
@@ -1029,8 +1104,8 @@ static PyTypeObject EngineType = {
 
 static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     static char *names[] = {"owner", "on_fail", "multiple", "partial_strings", "max_depth",
-                            "max_string", "max_number", "on_close", NULL};
-    PyObject *owner, *on_fail, *on_close = Py_None;
+                            "max_string", "max_number", "on_event", NULL};
+    PyObject *owner, *on_fail, *on_event = Py_None;
     int multiple = 0, show = 1;
     Py_ssize_t max_depth = 1024, max_string = 64 * 1024 * 1024, max_number = 10000;
     if (!CLOSE) {
@@ -1038,7 +1113,7 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnO:engine", names, &owner, &on_fail, &multiple, &show,
-                                     &max_depth, &max_string, &max_number, &on_close))
+                                     &max_depth, &max_string, &max_number, &on_event))
         return NULL;
     Engine *e = PyObject_GC_New(Engine, &EngineType);
     if (!e) return NULL;
@@ -1047,8 +1122,9 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     e->owner = owner;
     Py_INCREF(on_fail);
     e->on_fail = on_fail;
-    Py_INCREF(on_close);
-    e->on_close = on_close;
+    Py_INCREF(on_event);
+    e->on_event = on_event;
+    e->events = on_event != Py_None;
     e->multiple = multiple;
     e->show = show;
     e->max_depth = max_depth;
@@ -1098,19 +1174,28 @@ static PyObject *maybe_big_int(PyObject *self, PyObject *arg) {
     return PyBool_FromLong(found);
 }
 
-/* bind(build_module): the sentinels, error classes and cold-path helpers of the Python engine. */
+/* bind(build_module): the sentinel, error classes and cold-path helpers of the Python engine. */
 static PyObject *bind(PyObject *self, PyObject *module) {
 #define TAKE(var, name) do { PyObject *x_ = PyObject_GetAttrString(module, name); if (!x_) return NULL; Py_XSETREF(var, x_); } while (0)
     TAKE(ParseErrorT, "ParseError");
     TAKE(LimitT, "LimitExceededError");
     TAKE(IncompleteT, "IncompleteJSONError");
     TAKE(DecoderT, "Utf8Decoder");
-    TAKE(KEY_DONE, "KEY_DONE");
-    TAKE(STR_OPEN, "STR_OPEN");
+    for (int k = 0; k < EV_COUNT; k++) {  /* the event numbers must be the ones used here */
+        PyObject *x = PyObject_GetAttrString(module, EV_NAMES[k]);
+        if (!x) return NULL;
+        long got = PyLong_AsLong(x);
+        Py_DECREF(x);
+        if (got == -1 && PyErr_Occurred()) return NULL;
+        if (got != k)
+            return PyErr_Format(PyExc_ImportError, "midstream.engine._cengine: build.%s is %ld, the compiled engine "
+                                "says %d: reinstall to recompile it", EV_NAMES[k], got, k);
+    }
     TAKE(located_fn, "located");
     TAKE(describe_fn, "describe");
     TAKE(expected_fn, "_expected");
     TAKE(inside_fn, "_inside");
+    TAKE(bad_number_fn, "bad_number");
     {
         PyObject *table = PyObject_GetAttrString(module, "_EXPECTED");
         if (!table) return NULL;
@@ -1129,8 +1214,8 @@ static PyObject *bind(PyObject *self, PyObject *module) {
 static PyMethodDef module_methods[] = {
     {"engine", (PyCFunction)(void (*)(void))make_engine, METH_VARARGS | METH_KEYWORDS,
      "engine(owner, on_fail, multiple=False, partial_strings=True, max_depth, max_string, max_number, "
-     "on_close=None): the parser's engine (see midstream.engine.build.engine)."},
-    {"bind", (PyCFunction)bind, METH_O, "Take the sentinels and helpers of the Python engine module."},
+     "on_event=None): the parser's engine (see midstream.engine.build.engine)."},
+    {"bind", (PyCFunction)bind, METH_O, "Take the sentinel, errors and helpers of the Python engine module."},
     {"maybe_big_int", (PyCFunction)maybe_big_int, METH_O,
      "Whether bytes may hold an integer literal of 19+ digits (see jsonl._py_maybe_big_int)."},
     {NULL}};
@@ -1151,6 +1236,8 @@ PyMODINIT_FUNC PyInit__cengine(void) {
     INTERN(s_good, "good");
 #undef INTERN
     if (!(EMPTY = PyUnicode_FromString("")) || !(SPACE = PyUnicode_FromString(" "))) return NULL;
+    for (int k = 0; k < EV_COUNT; k++)
+        if (!(KIND[k] = PyLong_FromLong(k))) return NULL;
     static const char *esc = "\"\"\\\\//b\bf\fn\nr\rt\t";
     for (int x = 0; esc[x]; x += 2)
         if (!(ESC[(unsigned char)esc[x]] = PyUnicode_FromStringAndSize(esc + x + 1, 1))) return NULL;

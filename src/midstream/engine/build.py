@@ -28,7 +28,8 @@ The lexical patterns and conversions come from :mod:`midstream.engine.scan`; byt
 same state machine in C, branch for branch; installs compile it when they can, and
 :mod:`midstream.engine` makes it :data:`engine` (the one the parsers use). The C engine takes
 its rare paths from here: :func:`located`, :func:`describe`, :func:`_expected`, :func:`_inside`,
-the sentinels and the error classes.
+:func:`bad_number`, the ``CLOSE`` sentinel and the error classes; it emits the same raw events
+(``EV_*``, checked when it is bound).
 """
 
 from __future__ import annotations
@@ -92,9 +93,9 @@ EV_GROW: Final = 3
 EV_SCALAR: Final = 4
 #: A value that had opened (EV_OPEN or EV_STRING) is complete: ``value`` is the whole value.
 EV_CLOSE: Final = 5
-# (bound by the C engine until it speaks the protocol above)
-KEY_DONE: Final = object()
-STR_OPEN: Final = object()
+
+#: The starts of a cut number after which a digit may be a second leading digit ("00", "-01").
+ZERO_STARTS: Final = frozenset({"-", "0", "-0"})
 
 #: Limits used when the caller gives none.
 DEFAULT_LIMITS: Final = {
@@ -194,12 +195,14 @@ def python_engine(
     from .scan import WS, is_number
     from .scan import key_colon as key_colon
     from .scan import number_chars as numch
+    from .scan import number_prefix as num_start
     from .scan import plain_run as plain
     from .scan import scan_number as scan_num
     from .scan import skip_ws as ws_run
     from .scan import string_start as sstart
 
     show = partial_strings
+    zero_starts = ZERO_STARTS
 
     stack: list[Any] = []  # parents of `top`; its length is the nesting depth
     keys: list[str] = []  # for each parent, the key under which its child was opened
@@ -239,6 +242,8 @@ def python_engine(
                         plain_utf8 = False  # the decoder sorts it out
                 if type(msg) is str:
                     pass
+                elif isinstance(msg, str):
+                    msg = str.__str__(msg)  # a str subclass: its plain str (its methods unused)
                 elif isinstance(msg, (bytes, bytearray, memoryview)):
                     if decoder is None:
                         decoder = Utf8Decoder()
@@ -275,16 +280,18 @@ def python_engine(
                 sc[sk] = text
                 if len(text) > max_string:
                     raise located(LimitExceededError, f"string longer than max_string={max_string}", msg, len(msg), pos - len(msg), nl, lstart)
+                text = ""  # no second reference: the next append must find the string alone
                 if on_event is not None and sc is not sbox:
                     on_event(EV_GROW, msg, None)
                 res = ()
                 continue
-            # Fast path: a number cut by the previous fragment goes on with digits only.
-            if state == NUM and msg.isdigit() and msg.isascii():
-                pos += len(msg)
+            # Fast path: a number cut by the previous fragment goes on with digits only (unless
+            # it may have a leading zero: "00", "-01" are malformed).
+            if state == NUM and msg.isdigit() and msg.isascii() and num not in zero_starts:
                 num += msg
                 if len(num) > max_number:
-                    raise located(LimitExceededError, f"number longer than max_number={max_number}", msg, len(msg), pos - len(msg), nl, lstart)
+                    raise located(LimitExceededError, f"number longer than max_number={max_number}", msg, len(msg) - len(num), pos, nl, lstart)
+                pos += len(msg)
                 res = ()
                 continue
 
@@ -411,20 +418,27 @@ def python_engine(
                     # ---- a number cut by the previous fragment boundary (i == 0 here)
                     k = numch(buf, i).end() if buf[i] in numchars else i
                     num += buf[i:k]
-                    if len(num) > max_number:
-                        raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, k, pos, nl, lstart)
-                    if k == n:
+                    start = k - len(num)  # where the number began, before this fragment
+                    if k == n:  # still cut: it must still be able to become a number
+                        # (this piece is not all digits, or follows a start in ZERO_STARTS: a
+                        # few times per number, the digits-only fast path aside)
+                        if num_start(num, 0).end() != len(num) or len(num) > max_number:
+                            bad = bad_number(num, False, max_number)
+                            assert bad is not None
+                            raise located(bad[0], bad[1], buf, start, pos, nl, lstart)
                         i = n
                         break
-                    start = k - len(num)  # where the number began, before this fragment
                     try:
                         v, end = scan_num(num, 0)
                     except StopIteration:  # "-" without digits
                         end = -1
                     except ValueError as err:  # beyond Python's int-conversion limit
-                        raise located(LimitExceededError, str(err), buf, start, pos, nl, lstart) from None
-                    if end != len(num):
-                        raise located(ParseError, f"invalid number {num[:40]!r}", buf, start, pos, nl, lstart)
+                        bad = bad_number(num, True, max_number) or (LimitExceededError, str(err))
+                        raise located(bad[0], bad[1], buf, start, pos, nl, lstart) from None
+                    if end != len(num) or len(num) > max_number:
+                        bad = bad_number(num, True, max_number)
+                        assert bad is not None
+                        raise located(bad[0], bad[1], buf, start, pos, nl, lstart)
                     num = ""
                     i = k
                 else:
@@ -508,27 +522,28 @@ def python_engine(
                             state = AFTER  # an empty array: closed by the AFTER branch
                             continue
                         elif c in "-0123456789":
+                            # (k == i below: no number read here; the token is judged whole)
                             if c == "-" and (i + 1 == n or buf[i + 1] not in digits):
-                                k = i + 1  # "-" without a digit: cut by the fragment's end, or malformed
-                                if k != n:
-                                    bad = buf[i : numch(buf, k).end()]
-                                    raise located(ParseError, f"invalid number {bad[:40]!r}", buf, i, pos, nl, lstart)
+                                k = i  # "-" without a digit: cut by the fragment's end, or malformed
+                            elif big and numch(buf, i).end() - i > max_number:
+                                k = i  # too long, or malformed before that
                             else:
-                                if big and numch(buf, i).end() - i > max_number:
-                                    raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, i, pos, nl, lstart)
                                 try:
                                     v, k = scan_num(buf, i)
-                                except ValueError as err:  # beyond Python's int-conversion limit
-                                    raise located(LimitExceededError, str(err), buf, i, pos, nl, lstart) from None
+                                except ValueError as err:  # an integer beyond Python's int-conversion limit
+                                    k = numch(buf, i).end()
+                                    if k != n and is_number(buf, i, k):
+                                        raise located(LimitExceededError, str(err), buf, i, pos, nl, lstart) from None
+                                    k = i  # cut (converted once it ends: ".5" may follow), or malformed
                             if k == n or buf[k] in numchars:
-                                # cut by the fragment's end, or a malformed number
+                                # cut by the fragment's end ("12", "1.", "-"), or malformed ("01")
                                 if k != n:
                                     k = numch(buf, k).end()
-                                if k != n:
-                                    raise located(ParseError, f"invalid number {buf[i:k][:40]!r}", buf, i, pos, nl, lstart)
+                                    if k != n or n - i > max_number or num_start(buf, i).end() != n:
+                                        bad = bad_number(buf[i:k], k != n, max_number)
+                                        assert bad is not None
+                                        raise located(bad[0], bad[1], buf, i, pos, nl, lstart)
                                 num = buf[i:]
-                                if len(num) > max_number:
-                                    raise located(LimitExceededError, f"number longer than max_number={max_number}", buf, i, pos, nl, lstart)
                                 state = NUM
                                 i = n
                                 break
@@ -645,6 +660,31 @@ def describe(text: str, i: int) -> str:
     if c < " " or c == "\x7f":
         return f"control character U+{ord(c):04X}"
     return repr(c)
+
+
+def bad_number(text: str, ended: bool, max_number: int) -> tuple[type[ParseError], str] | None:
+    """What is wrong with the number token ``text`` (number characters only), or None.
+
+    ``ended``: a character that is not a number character follows it (else the fragment's end
+    cut it and it may go on). The verdict does not depend on where the input was split: a token
+    whose valid start is longer than ``max_number`` is too long; else a character past that
+    start makes it malformed, and the message shows the token up to that character ("1.2." for
+    "1.2.3"); a token that ended before it was a number ("1.", "-") is malformed as a whole.
+    """
+    from .scan import is_number, number_prefix  # (a cold path: the patterns load when needed)
+
+    e = number_prefix(text, 0).end()
+    if e > max_number:
+        return LimitExceededError, f"number longer than max_number={max_number}"
+    if e < len(text):
+        token = text[: e + 1]
+    elif ended and not is_number(text):
+        token = text
+    else:
+        return None
+    if len(token) > 40:
+        token = token[:18] + "..." + token[-18:]
+    return ParseError, f"invalid number {token!r}"
 
 
 def _expected(state: int, is_list: bool) -> str:

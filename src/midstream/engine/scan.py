@@ -39,6 +39,13 @@ DIGITS: Final = "0123456789"
 #: The RFC 8259 number grammar, whole: tells a complete number ("12", "1.5e3") from a cut one
 #: ("-", "1.", "1e+").
 is_number = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?").fullmatch
+#: The longest start of a number token that can still become a number ("-", "1.", "1e+" and
+#: every whole number): the token's first character past it is where it went wrong ("00" at
+#: its second character, "1.2.3" at its second "."). (The grammar is deterministic, so the
+#: greedy match is the longest one.)
+number_prefix: AlwaysMatch = re.compile(  # type: ignore[assignment]
+    r"-?(?:(?:0|[1-9][0-9]*)(?:\.(?:[0-9]+(?:[eE][-+]?[0-9]*)?)?|[eE][-+]?[0-9]*)?)?"
+).match
 
 #: ``scan_number(text, i) -> (value, end)``: the standard library's C scanner, so numbers get
 #: exactly ``json.loads``' values (int or float, -0.0, 1e400 -> inf). It reads the longest
