@@ -29,7 +29,15 @@ from pydantic import BaseModel
 from midstream import StreamValidationError
 from midstream.integrations.updates import IncompleteStreamError, aupdates, updates
 from tests.replay_server import INDEX, ReplayServer, Served
-from tests.test_updates import City, Run, check_recorded, grows, payloads, run
+from tests.test_updates import (
+    City,
+    Run,
+    check_recorded,
+    grows,
+    needs_early_validation,
+    payloads,
+    run,
+)
 
 SSE_API = {s["name"]: s["api"] for s in INDEX}
 CHAT = [n for n, api in SSE_API.items() if api == "openai-chat-completions"]  # all with .sse
@@ -284,6 +292,7 @@ def stopped_early(s: Served) -> None:
 
 @pytest.mark.parametrize("aio", [False, True])
 def test_validation_failure_closes_the_openai_stream(server: ReplayServer, aio: bool) -> None:
+    needs_early_validation()
     name = f"long-chat-invalid-{aio}"
     server.add(name, chat_body(json.dumps(cities(LONG, bad=40))))
 
@@ -311,6 +320,7 @@ def test_validation_failure_closes_the_openai_stream(server: ReplayServer, aio: 
 
 
 def test_validation_failure_closes_the_anthropic_helper(server: ReplayServer) -> None:
+    needs_early_validation()
     name = "long-tool-invalid"
     server.add(name, tool_body(json.dumps({"cities": cities(LONG, bad=25)})))
     c = anthropic_client(server, name, delay=0.2)

@@ -316,6 +316,13 @@ class City(BaseModel):
     tags: list[str]
 
 
+def needs_early_validation() -> None:
+    """ModelParser checks each part as it closes on the engines that report them (on this
+    branch the compiled engine does not yet: it validates at close only)."""
+    if not midstream.ModelParser(list[int]).feed("[1,"):
+        pytest.xfail(f"ModelParser reports no parts on the {midstream.ENGINE} engine yet")
+
+
 @pytest.mark.parametrize("every", [0, 1, 2, 3, 5, 8])
 @pytest.mark.parametrize("model", [None, City])
 def test_prose_and_fence_around_the_value(every: int, model: Any) -> None:
@@ -335,6 +342,7 @@ def test_prose_and_fence_around_the_value(every: int, model: Any) -> None:
     after = r.updates[r.updates.index(done[0]) + 1 :]
     assert all(not u.done and u.value == expected for u in after)  # the tail: value unchanged
     if model is not None:
+        needs_early_validation()
         assert any(u.validated for u in r.updates)
 
 
@@ -468,6 +476,7 @@ def long_array(n: int, bad: int) -> list[Any]:
 
 
 def test_validation_failure_stops_reading_and_closes_the_source() -> None:
+    needs_early_validation()
     src = Pulled(long_array(1000, bad=20))
     got: list[Update] = []
     with pytest.raises(StreamValidationError) as info:
