@@ -207,6 +207,28 @@ def test_a_plain_http_client(server: ReplayServer) -> None:
 
     same_as_recorded(name, asyncio.run(main()))
 
+    async def sync_response_in_aupdates() -> Run:
+        with httpx.Client() as client, client.stream("POST", url, json={}) as response:
+            return await arun(response)
+
+    same_as_recorded(name, asyncio.run(sync_response_in_aupdates()))
+
+    async def async_response_in_updates() -> None:
+        async with httpx.AsyncClient() as client, client.stream("POST", url, json={}) as response:
+            with pytest.raises(TypeError, match="aupdates"):
+                next(iter(updates(response)))
+
+    asyncio.run(async_response_in_updates())
+    with pytest.raises(TypeError, match="iterable of payloads"):
+        next(iter(updates({"choices": []})))
+
+
+def test_closing_before_reading_closes_the_sdk_stream(server: ReplayServer) -> None:
+    c = openai_client(server, CHAT[0])
+    stream = c.chat.completions.create(stream=True, **CHAT_ARGS)
+    updates(stream).close()
+    assert stream.response.is_closed
+
 
 # -- a connection that drops ---------------------------------------------------------------------
 

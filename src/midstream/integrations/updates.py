@@ -707,8 +707,8 @@ def _run(source: Any, u: Updater, started: list[bool]) -> Generator[Update, None
                         payload(_loads(data), out)
                     except MidstreamError as e:
                         u.failed = e
-                    if out:
-                        yield from out
+                    for up in out:  # (faster than yield from, for a list of one or two)
+                        yield up
                     if u.failed is not None:
                         raise u.failed
                 if u.finished:
@@ -716,9 +716,8 @@ def _run(source: Any, u: Updater, started: list[bool]) -> Generator[Update, None
         else:
             feed = _feeder(u, src.kind)
             for item in src.items:
-                ups = feed(item)
-                if ups:
-                    yield from ups
+                for up in feed(item):
+                    yield up
                 if u.failed is not None:
                     raise u.failed
                 if u.finished:
