@@ -14,8 +14,11 @@ connection close well before the end of a long stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +31,7 @@ from pydantic import BaseModel
 
 from midstream import StreamValidationError
 from midstream.integrations.updates import IncompleteStreamError, aupdates, updates
-from tests.replay_server import INDEX, ReplayServer, Served
+from tests.replay_server import INDEX, ROOT, ReplayServer, Served
 from tests.test_updates import (
     City,
     Run,
@@ -385,3 +388,33 @@ def test_leaving_the_loop_closes_the_stream(server: ReplayServer, way: str) -> N
             it.close()
         assert stream.response.is_closed
     stopped_early(served(server, name))
+
+
+# -- the examples of docs/integrations.md run as shown ---------------------------------------------
+
+DOC_EXAMPLES = re.findall(
+    r"<!-- replay: (\S+) -->\n```python\n(.*?)```",
+    (ROOT / "docs" / "integrations.md").read_text("utf-8"),
+    re.S,
+)
+
+
+@pytest.mark.parametrize(("name", "code"), DOC_EXAMPLES, ids=[n for n, _ in DOC_EXAMPLES])
+def test_docs_examples_print_what_they_say(
+    server: ReplayServer, monkeypatch: pytest.MonkeyPatch, name: str, code: str
+) -> None:
+    """Each example, its client pointed at the replay of the recording named above it."""
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url(name, v1=True, split=31))
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url(name, split=31))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test")
+    expected = [line[3:] for line in code.splitlines() if line.startswith("#> ")]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, f"docs/integrations.md ({name})", "exec"), {"__name__": "docs"})
+    assert out.getvalue().splitlines() == expected
+    assert expected
+
+
+def test_docs_examples_are_all_tested() -> None:
+    assert len(DOC_EXAMPLES) == 5
