@@ -599,3 +599,19 @@ def test_aupdates_closes_the_source() -> None:
 def test_lazy_names() -> None:
     assert midstream.updates is updates and midstream.aupdates is aupdates
     assert midstream.Update is Update
+
+
+def test_stop_reasons_by_choice_in_one_payload() -> None:
+    items = [
+        {"choices": [{"index": 0, "delta": {"content": "[1"}}, {"index": 1, "delta": {"content": "[2"}}]},
+        {"choices": [
+            {"index": 0, "delta": {"content": "]"}, "finish_reason": "stop"},
+            {"index": 1, "delta": {"content": ", 3"}, "finish_reason": "length"},
+        ]},
+    ]  # fmt: skip
+    r = run(items)
+    done = [u for u in r.updates if u.done]
+    assert [(u.channel.choice, u.result, u.stop_reason) for u in done] == [(0, [1], "stop")]
+    assert r.error is not None and r.error.channel is not None
+    assert (r.error.channel.choice, r.error.stop_reason, r.error.partial) == (1, "length", [2])
+    assert [u.stop_reason for u in r.updates if u.channel.choice == 1][-1] == "length"

@@ -32,8 +32,15 @@ What a channel carries, by its :attr:`Channel.kind <midstream.integrations.provi
 One parser per channel: parallel tool calls never share a buffer.
 
 ``Update.value`` is the parser's *live* object (the :class:`~midstream.Parser` contract): the
-same dict or list, grown in place by later deltas, so reading it costs nothing. Keep a snapshot
-with ``copy.deepcopy(u.value)``.
+same dict or list, grown in place by later deltas, so reading it costs nothing. The updates of
+one SSE event are handed out before the next event is read, so a value read when its update
+arrives is the channel's value after that event; keep a snapshot with ``copy.deepcopy``.
+
+Text channels are parsed with ``Parser(trailing="ignore")`` after :class:`Unwrap`; an engine
+that does not take ``trailing`` yet is fed up to the closing bracket of the value instead (the
+text is cut at each ``}`` / ``]`` of a delta until the parser says the value is complete). A
+model channel is fed that way too (``ModelParser`` reads no further than its value), a plain
+``Parser`` beside it telling where the value ends.
 
 ``done`` is ``True`` on exactly one update of a channel that completes: the one whose delta
 completes its value (and, with a model, validates it), which may come before the provider says
@@ -472,7 +479,9 @@ class Updater:
         if not events:
             return
         stops = self.stops
-        if events[-1].__class__ is Stopped:  # known before the ends it comes with
+        if len(events) > 1 or events[0].__class__ is Stopped:
+            # a stop is known before the ends it comes with (OpenAI: the choice's channels
+            # end, then its finish_reason)
             stops += [e for e in events if isinstance(e, Stopped)]
         states = self._states
         for ev in events:
