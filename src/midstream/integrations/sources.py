@@ -104,6 +104,12 @@ def _is_response(r: Any) -> bool:
     )
 
 
+def _is_async(r: Any) -> bool:
+    """An async HTTP response (httpx's: its byte stream is async-iterable)."""
+    stream = getattr(r, "stream", None)
+    return hasattr(stream, "__aiter__") and not hasattr(stream, "__iter__")
+
+
 def _sdk_response(src: Any) -> Any:
     """The HTTP response under an SDK stream (or helper), if it has not been read yet."""
     r = getattr(src, "response", None)
@@ -151,13 +157,19 @@ def open_sync(source: Any) -> Source:
 def _open_sync(source: Any, closers: list[Callable[[], Any]]) -> Source:
     if isinstance(source, _CHUNKS):
         return Source("body", iter((source,)), closers)
+    if isinstance(source, Mapping):
+        raise TypeError("updates() takes an iterable of payloads, not one payload")
     if _is_response(source) and hasattr(source, "iter_bytes"):  # an HTTP response
+        if _is_async(source):
+            raise TypeError("an async HTTP response: read it with aupdates()")
         if source.is_stream_consumed:
             raise ValueError("the response's body has already been read")
         closers.insert(0, source.close)
         return _body(source.iter_bytes(), closers)
+    if hasattr(source, "__aiter__") and not hasattr(source, "__iter__"):
+        raise TypeError(f"an async source ({type(source).__name__}): read it with aupdates()")
     r = _sdk_response(source)
-    if r is not None and hasattr(r, "iter_bytes"):  # an SDK stream: read its response
+    if r is not None and hasattr(r, "iter_bytes") and not _is_async(r):  # an SDK stream
         closers.insert(0, source.close if hasattr(source, "close") else r.close)
         return _body(r.iter_bytes(), closers)
     if not hasattr(source, "__iter__") and hasattr(source, "__enter__"):
@@ -280,6 +292,12 @@ async def open_async(source: Any) -> AsyncSource:
 async def _open_async(source: Any, closers: list[Callable[[], Any]]) -> AsyncSource:
     if isinstance(source, _CHUNKS):
         return AsyncSource("body", _over((source,)), closers)
+    if isinstance(source, Mapping):
+        raise TypeError("aupdates() takes an iterable of payloads, not one payload")
+    if _is_response(source) and not _is_async(source):  # a sync response: read it as it is
+        s = open_sync(source)
+        closers.insert(0, s.close)
+        return AsyncSource(s.kind, _over(s.items), closers)
     if _is_response(source) and hasattr(source, "aiter_bytes"):
         if source.is_stream_consumed:
             raise ValueError("the response's body has already been read")
@@ -288,7 +306,7 @@ async def _open_async(source: Any, closers: list[Callable[[], Any]]) -> AsyncSou
             closers.insert(0, close)
         return _abody(source.aiter_bytes(), closers)
     r = _sdk_response(source)
-    if r is not None and hasattr(r, "aiter_bytes") and hasattr(source, "__aiter__"):
+    if r is not None and _is_async(r) and hasattr(source, "__aiter__"):
         close = _async_closer(source) or _async_closer(r)
         if close is not None:
             closers.insert(0, close)

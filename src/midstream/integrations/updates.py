@@ -32,8 +32,15 @@ What a channel carries, by its :attr:`Channel.kind <midstream.integrations.provi
 One parser per channel: parallel tool calls never share a buffer.
 
 ``Update.value`` is the parser's *live* object (the :class:`~midstream.Parser` contract): the
-same dict or list, grown in place by later deltas, so reading it costs nothing. Keep a snapshot
-with ``copy.deepcopy(u.value)``.
+same dict or list, grown in place by later deltas, so reading it costs nothing. The updates of
+one SSE event are handed out before the next event is read, so a value read when its update
+arrives is the channel's value after that event; keep a snapshot with ``copy.deepcopy``.
+
+Text channels are parsed with ``Parser(trailing="ignore")`` after :class:`Unwrap`; an engine
+that does not take ``trailing`` yet is fed up to the closing bracket of the value instead (the
+text is cut at each ``}`` / ``]`` of a delta until the parser says the value is complete). A
+model channel is fed that way too (``ModelParser`` reads no further than its value), a plain
+``Parser`` beside it telling where the value ends.
 
 ``done`` is ``True`` on exactly one update of a channel that completes: the one whose delta
 completes its value (and, with a model, validates it), which may come before the provider says
@@ -230,6 +237,7 @@ class _State:
         "guard",
         "lenient",
         "mode",
+        "model",
         "parser",
         "strict_tail",
         "unwrap",
@@ -238,8 +246,9 @@ class _State:
     def __init__(self, channel: Channel, mode: int) -> None:
         self.channel = channel
         self.mode = mode
-        self.parser: Any = None  # Parser (JSON) or ModelParser (MODEL)
-        self.feed: Callable[[str], Sequence[Any]] | None = None
+        self.model: Any = None  # the type a MODEL channel is validated against
+        self.parser: Any = None  # Parser (JSON) or ModelParser (MODEL), once the value begins
+        self.feed: Callable[[str], Any] | None = None
         self.guard: Parser | None = None  # MODEL: finds where the value ends
         self.unwrap: Unwrap | None = None  # until the value begins
         self.lenient = False  # a ParseError makes the channel prose instead of raising
@@ -250,6 +259,8 @@ class _State:
         self.fed = 0  # characters given to the parser
 
     def value(self) -> Any:
+        if self.parser is None:
+            return None
         if self.mode == _JSON:
             return self.parser.value
         if self.mode == _MODEL:
@@ -278,6 +289,19 @@ def _feed_to_end(feed: Callable[[str], Sequence[Any]], piece: str) -> int:
     if i < len(piece) and feed(piece[i:]):
         return len(piece)  # a top-level string or literal (a channel not unwrapped)
     return -1
+
+
+def _until_end(feed: Callable[[str], Sequence[Any]]) -> Callable[[str], bool]:
+    """``feed``, stopped at the end of the top-level value (an object or an array, as
+    :class:`Unwrap` begins them): what follows is not fed. True once the value is complete."""
+
+    def fed(piece: str) -> bool:
+        if "}" in piece or "]" in piece:
+            return _feed_to_end(feed, piece) >= 0
+        feed(piece)
+        return False
+
+    return fed
 
 
 class Updater:
@@ -319,7 +343,10 @@ class Updater:
             "max_number": max_number,
             "engine": engine,
         }
-        self._states: dict[Channel, _State] = {}
+        # by id(channel): the demux gives one Channel object per channel, kept alive by its
+        # state, and an int hashes in C (Channel.__hash__ is a Python call on every lookup)
+        self._states: dict[int, _State] = {}
+        self._trailing = True  # the engine takes Parser(trailing="ignore")
         self._cut: list[tuple[Channel, int, str, Any]] = []  # channel, fed, why, partial
         #: The provider's stop events so far (one per choice / message / response).
         self.stops: list[Stopped] = []
@@ -344,7 +371,7 @@ class Updater:
     @property
     def channels(self) -> list[Channel]:
         """Every channel begun so far, in order."""
-        return list(self._states)
+        return [st.channel for st in self._states.values()]
 
     # -- feeding -----------------------------------------------------------------------------
 
@@ -366,10 +393,13 @@ class Updater:
         """SSE body bytes or text: the data of the events it completes (for :meth:`feed_data`)."""
         if self.failed is not None or self._closed:
             self._refuse()
+        return [ev[1] for ev in self._decoder().feed(chunk)]
+
+    def _decoder(self) -> SSEDecoder:
         sse = self._sse
         if sse is None:
             sse = self._sse = SSEDecoder()
-        return [ev[1] for ev in sse.feed(chunk)]
+        return sse
 
     def feed_data(self, data: str) -> list[Update]:
         """The data of one SSE event (JSON, or ``[DONE]``): the updates of its payload."""
@@ -427,7 +457,7 @@ class Updater:
                             break
                         self._payload(payload, out)
                 for done in self._demux.close():
-                    self._end(self._states[done.channel], True, out)
+                    self._end(self._states[id(done.channel)], True, out)
             except MidstreamError as e:
                 self.failed = e
                 raise
@@ -443,19 +473,22 @@ class Updater:
     # -- the channels ------------------------------------------------------------------------
 
     def _payload(self, p: Mapping[str, Any], out: list[Update]) -> None:
+        """One payload: its updates appended to ``out`` (the hot path: kept flat)."""
         self.payloads += 1
         events = self._dfeed(p)
         if not events:
             return
-        if events[-1].__class__ is Stopped:  # known before the ends it comes with
-            self.stops += [e for e in events if isinstance(e, Stopped)]
+        stops = self.stops
+        if len(events) > 1 or events[0].__class__ is Stopped:
+            # a stop is known before the ends it comes with (OpenAI: the choice's channels
+            # end, then its finish_reason)
+            stops += [e for e in events if isinstance(e, Stopped)]
         states = self._states
-        append = out.append
         for ev in events:
             cls = ev.__class__
             if cls is Delta:
                 ch, text = ev  # type: ignore[misc]
-                st = states[ch]
+                st = states[id(ch)]
                 if st.fast:
                     st.fed += len(text)
                     try:
@@ -466,15 +499,15 @@ class Updater:
                     if complete:
                         self._complete(st, text, (), out)
                     else:
-                        reason = self._reason(ch) if self.stops else None
-                        append(_new(_U, (ch, st.parser.value, text, False, (), None, reason)))
+                        reason = self._reason(ch) if stops else None
+                        out.append(_new(_U, (ch, st.parser.value, text, False, (), None, reason)))
                 else:
                     self._delta(st, text, out)
             elif cls is ChannelOpened:
                 ch = ev.channel  # type: ignore[union-attr]
-                states[ch] = self._open(ch)
+                states[id(ch)] = self._open(ch)
             elif cls is ChannelDone:
-                self._end(states[ev.channel], ev.eof, out)  # type: ignore[union-attr]
+                self._end(states[id(ev.channel)], ev.eof, out)  # type: ignore[union-attr]
 
     def _open(self, ch: Channel) -> _State:
         kind = ch.kind
@@ -486,24 +519,38 @@ class Updater:
         else:
             model = self._tools.get(ch.name) if self._tools and ch.name else None
             unwrap = bool(self._unwrap)
+        st = _State(ch, _JSON if model is None else _MODEL)
+        st.model = model
+        st.lenient = model is None and unwrap and kind in _TEXT_KINDS
+        st.strict_tail = not unwrap
+        if unwrap:  # the parser is made when the value begins (prose never needs one)
+            st.unwrap = Unwrap()
+        else:
+            self._make_parser(st)
+            st.fast = st.mode == _JSON
+        return st
+
+    def _make_parser(self, st: _State) -> None:
         opts = self._opts
-        if model is None:
-            st = _State(ch, _JSON)
-            st.parser = Parser(trailing="ignore" if unwrap else "error", **opts)
-            st.feed = st.parser.feed
-            st.lenient = unwrap and kind in _TEXT_KINDS
+        if st.mode == _JSON:
+            if st.strict_tail:
+                st.parser = Parser(**opts)
+                st.feed = st.parser.feed
+                return
+            if self._trailing:
+                try:
+                    st.parser = Parser(trailing="ignore", **opts)
+                    st.feed = st.parser.feed
+                    return
+                except TypeError:  # an engine without trailing= yet (the compiled one, now)
+                    self._trailing = False
+            st.parser = Parser(**opts)  # then: fed up to the end of the value, no further
+            st.feed = _until_end(st.parser.feed)
         else:
             from ..validation.model import ModelParser
 
-            st = _State(ch, _MODEL)
-            st.parser = ModelParser(model, **opts)
+            st.parser = ModelParser(st.model, **opts)
             st.guard = Parser(**opts)
-        st.strict_tail = not unwrap
-        if unwrap:
-            st.unwrap = Unwrap()
-        else:
-            st.fast = st.mode == _JSON
-        return st
 
     def _reason(self, ch: Channel) -> str | None:
         """The stop reason that applies to the channel, if one has come."""
@@ -541,11 +588,12 @@ class Updater:
                 out.append(_new(_U, (ch, None, text, False, (), None, reason)))
                 return
             st.unwrap = None
+            self._make_parser(st)
             st.fast = st.mode == _JSON
         st.fed += len(piece)
         if st.mode == _JSON:
             try:
-                complete = st.parser.feed(piece)
+                complete = st.feed(piece)  # type: ignore[misc]
             except ParseError as e:
                 self._not_json(st, text, e, out)
                 return
@@ -605,10 +653,10 @@ class Updater:
                 out.append(_new(_U, (ch, None, "", True, (), None, reason)))
             return
         value = st.value()
-        if eof or value.__class__ is dict or value.__class__ is list:
+        if st.parser is None or eof or value.__class__ is dict or value.__class__ is list:
             # Cut: not closed (close() would complete a number cut short, "[12" -> [12], in
             # the live value the caller holds); the partial value is the last one shown.
-            partial = st.parser.partial if st.mode == _MODEL else value
+            partial = st.parser.partial if st.mode == _MODEL and st.parser is not None else value
             where = "inside" if value is not None else "before"
             self._cut.append((ch, st.fed, f"the text ended {where} the value", partial))
             return
@@ -656,24 +704,29 @@ def _run(source: Any, u: Updater, started: list[bool]) -> Generator[Update, None
     try:
         src = open_sync(source)
         if src.kind == "body":  # each event's updates before the next event is read
-            decode, feed_data = u.decode, u.feed_data
+            sse_feed, payload = u._decoder().feed, u._payload
             for chunk in src.items:
-                for data in decode(chunk):
-                    ups = feed_data(data)
-                    if ups:
-                        yield from ups
+                for ev in sse_feed(chunk):
+                    data = ev[1]
+                    if data == DONE:
+                        u.finished = True
+                        break
+                    out: list[Update] = []
+                    try:
+                        payload(_loads(data), out)
+                    except MidstreamError as e:
+                        u.failed = e
+                    for up in out:  # (faster than yield from, for a list of one or two)
+                        yield up
                     if u.failed is not None:
                         raise u.failed
-                    if u.finished:
-                        break
                 if u.finished:
                     break
         else:
             feed = _feeder(u, src.kind)
             for item in src.items:
-                ups = feed(item)
-                if ups:
-                    yield from ups
+                for up in feed(item):
+                    yield up
                 if u.failed is not None:
                     raise u.failed
                 if u.finished:
@@ -696,15 +749,22 @@ async def _arun(source: Any, u: Updater, started: list[bool]) -> AsyncGenerator[
     try:
         src = await open_async(source)
         if src.kind == "body":
-            decode, feed_data = u.decode, u.feed_data
+            sse_feed, payload = u._decoder().feed, u._payload
             async for chunk in src.items:
-                for data in decode(chunk):
-                    for up in feed_data(data):
+                for ev in sse_feed(chunk):
+                    data = ev[1]
+                    if data == DONE:
+                        u.finished = True
+                        break
+                    out: list[Update] = []
+                    try:
+                        payload(_loads(data), out)
+                    except MidstreamError as e:
+                        u.failed = e
+                    for up in out:
                         yield up
                     if u.failed is not None:
                         raise u.failed
-                    if u.finished:
-                        break
                 if u.finished:
                     break
         else:
