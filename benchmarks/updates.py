@@ -48,19 +48,12 @@ from pathlib import Path
 from typing import Any
 
 from midstream.integrations.updates import updates
-
-ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES = [
-    ROOT / "tests" / "data" / "llm-streams",
-    ROOT.parent / "shared" / "corpus" / "llm-streams",
-]
+from support.corpus import STREAMS
 
 
 def corpus_dir() -> Path:
-    for d in CANDIDATES:
-        if any(d.glob("*.sse")):
-            return d
-    raise SystemExit(f"no .sse bodies found in {', '.join(map(str, CANDIDATES))}")
+    """The recorded LLM streams (tests/data/llm-streams)."""
+    return STREAMS
 
 
 def chunked(body: bytes, size: int) -> list[bytes]:

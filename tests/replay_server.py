@@ -34,25 +34,11 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from support.corpus import STREAMS
 
-
-def llm_streams_dir() -> Path:
-    """The recorded LLM streams: in the repository once copied there, else the shared corpus."""
-    for d in (
-        ROOT / "tests" / "data" / "llm-streams",
-        ROOT.parent / "shared" / "corpus" / "llm-streams",
-    ):
-        if (d / "index.json").is_file():
-            return d
-    raise AssertionError("the llm-streams corpus is missing (tests/data/llm-streams)")
-
-
-STREAMS = llm_streams_dir()
 INDEX: list[dict[str, Any]] = json.loads((STREAMS / "index.json").read_text("utf-8"))
 BY_NAME = {s["name"]: s for s in INDEX}
 
