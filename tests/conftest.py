@@ -10,7 +10,8 @@ from midstream import engine as _engine
 from support.corpus import DATA, missing_data
 
 #: Every test runs once per engine that can run here (as ijson runs its tests per backend):
-#: the ``engine`` fixture below sets ``MIDSTREAM_ENGINE``, which every parser reads when made.
+#: the ``engine`` fixture below makes it the default engine (and sets ``MIDSTREAM_ENGINE`` for
+#: the subprocesses a test starts).
 #: ``MIDSTREAM_TEST_ENGINES=python`` (or ``compiled``) narrows the run to one engine.
 ENGINES = [
     e
@@ -36,9 +37,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.fixture(params=ENGINES, autouse=True)
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The engine this run of the test uses (every parser made in the test gets it)."""
-    monkeypatch.setenv("MIDSTREAM_ENGINE", request.param)
+    monkeypatch.setenv("MIDSTREAM_ENGINE", request.param)  # (for the subprocesses a test starts)
+    _engine.set_default(request.param)
     assert request.param == midstream.ENGINE
     yield request.param
+    _engine.set_default(None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -61,9 +61,16 @@ def test_auto_takes_the_compiled_engine_when_it_is_built() -> None:
 
 def test_the_environment_variable_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIDSTREAM_ENGINE", "python")
+    _engine.set_default(None)  # as in a new process: read at the first parser made
     assert Parser().engine == "python" and midstream.ENGINE == "python"
     monkeypatch.delenv("MIDSTREAM_ENGINE")
+    assert Parser().engine == "python"  # read once, not at every parser
+    _engine.set_default(None)
     assert Parser().engine == Parser(engine="auto").engine
+    _engine.set_default("python")
+    assert Parser().engine == "python"
+    with pytest.raises(ValueError, match="engine must be one of"):
+        _engine.set_default("rust")
 
 
 def test_unknown_engine_name_is_a_value_error() -> None:

@@ -9,8 +9,10 @@ Two implementations of one state machine, chosen per parser (``Parser(engine=...
   decoder for cut sequences) from :mod:`~midstream.engine.build`.
 
 ``"auto"`` takes the compiled engine when it is installed and the Python one otherwise. The
-default comes from ``MIDSTREAM_ENGINE`` (``auto`` when unset), read when a parser is made.
-``"compiled"`` where the extension is missing raises ``ImportError``.
+default comes from ``MIDSTREAM_ENGINE`` (``auto`` when unset), read when the first parser without
+``engine=`` is made (reading the environment costs more than making a parser);
+:func:`set_default` changes it for the parsers made after it. ``"compiled"`` where the extension
+is missing raises ``ImportError``.
 
 Nothing here runs at import: the extension is imported (and bound to ``build``) the first time a
 parser asks for it, and the check that it is not older than its source (:func:`stale`) runs
@@ -31,13 +33,14 @@ if TYPE_CHECKING:
 
     EngineName = Literal["auto", "python", "compiled"]
 
-__all__ = ["ENGINES", "available", "compiled", "default", "get", "stale"]
+__all__ = ["ENGINES", "available", "compiled", "default", "get", "resolve", "set_default", "stale"]
 
 ENGINES: tuple[str, ...] = ("auto", "python", "compiled")
 SOURCE = os.path.join(os.path.dirname(__file__), "_cengine.c")
 
 _module: ModuleType | None = None
 _tried = False
+_default: str | None = None  # the default engine's name as asked (None: read MIDSTREAM_ENGINE)
 
 
 def compiled() -> ModuleType | None:
@@ -59,10 +62,22 @@ def available() -> tuple[str, ...]:
     return ("compiled", "python") if compiled() is not None else ("python",)
 
 
+def set_default(name: str | None) -> None:
+    """Make ``name`` the engine of parsers made without ``engine=`` from now on (``None``: read
+    ``MIDSTREAM_ENGINE`` again at the next one)."""
+    global _default
+    if name is not None and name not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {name!r}")
+    _default = name
+
+
 def resolve(name: str | None = None) -> str:
     """The engine a parser asking for ``name`` gets: "compiled" or "python"."""
     if name is None:
-        name = os.environ.get("MIDSTREAM_ENGINE") or "auto"
+        global _default
+        name = _default
+        if name is None:
+            name = _default = os.environ.get("MIDSTREAM_ENGINE") or "auto"
     if name == "python":
         return "python"
     if name == "compiled":

@@ -159,6 +159,22 @@ def located(
     return cls(msg, pos + i, line, col, buf[max(0, i - 20) : i + 20])
 
 
+_LEXICON: tuple[Any, ...] | None = None
+
+
+def _lexicon() -> tuple[Any, ...]:
+    """The patterns and tables of :mod:`.scan` the Python engine keeps as locals, loaded once
+    (importing them compiles regexes: only a parser that runs this engine pays for it)."""
+    global _LEXICON
+    from . import scan as s
+
+    _LEXICON = (
+        s.DIGITS, s.ESCAPES, s.HEX, s.LITERALS, s.NUMBER_CHARS, s.WS, s.is_number, s.key_colon,
+        s.number_chars, s.number_prefix, s.plain_run, s.scan_number, s.skip_ws, s.string_start,
+    )
+    return _LEXICON
+
+
 def python_engine(
     owner: ValueHolder,
     on_fail: Callable[[ParseError], None],
@@ -187,19 +203,10 @@ def python_engine(
     """
     # The lexical patterns as locals: the loop below is the hot path of the whole library (and
     # the compiled engine, which does not need them, does not pay for compiling them).
-    from .scan import DIGITS as digits
-    from .scan import ESCAPES as esc_map
-    from .scan import HEX as hexdigits
-    from .scan import LITERALS as lits
-    from .scan import NUMBER_CHARS as numchars
-    from .scan import WS, is_number
-    from .scan import key_colon as key_colon
-    from .scan import number_chars as numch
-    from .scan import number_prefix as num_start
-    from .scan import plain_run as plain
-    from .scan import scan_number as scan_num
-    from .scan import skip_ws as ws_run
-    from .scan import string_start as sstart
+    (
+        digits, esc_map, hexdigits, lits, numchars, WS, is_number, key_colon, numch, num_start,
+        plain, scan_num, ws_run, sstart,
+    ) = _LEXICON or _lexicon()
 
     show = partial_strings
     zero_starts = ZERO_STARTS
