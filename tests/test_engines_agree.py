@@ -95,12 +95,12 @@ LONG_TEXT = st.text(alphabet=st.sampled_from(list('ab é😀"\\\n\t/\x01')), min
     st.lists(LONG_TEXT, min_size=1, max_size=3),
     st.booleans(),
     st.sampled_from(ENGINE_OPTIONS),
-    st.sampled_from([""]),
+    st.sampled_from(["", "\x01", "\\x", '"]', "\\ud83d"]),
 )
 def test_long_strings(data: Any, strings: list[str], as_bytes: bool, options: dict[str, Any], tail: str) -> None:
-    """Long strings with escapes, cut anywhere: the compiled engine appends long runs directly and
-    short ones through its buffer; its string events (each growth and its text) must still be
-    the Python engine's."""
+    """Long strings with escapes, cut anywhere and sometimes broken: the compiled engine appends
+    long runs directly and short ones through its buffer; its string events (each growth and its
+    text) and its partial value on an error must still be the Python engine's."""
     text = json.dumps({"k": strings}, ensure_ascii=data.draw(st.booleans()))
     text = text[: data.draw(st.integers(len(text) // 2, len(text)))] + tail
     payload: str | bytes = text.encode("utf-8", "surrogatepass") if as_bytes else text
@@ -113,7 +113,8 @@ def test_long_runs_and_many_escapes_in_one_fragment() -> None:
         '["' + (run + "\\n") * 20 + '"]',  # runs appended directly, between escapes
         '{"a": "' + "a\\n" * 3000 + run + '"}',  # over 4,096 characters held, then a run
         '"' + "\\u00e9" * 2000 + run + "\\ud83d\\ude00" * 100 + '"',
-        '["' + run + "\\ud83d" + run + '"]',
+        '["' + run + "\\ud83d" + run + '\t"]',  # an error after a long run
+        '["' + "b\\t" * 2100 + '\\q"]',
     ]
     for text in texts:
         for options in ENGINE_OPTIONS:

@@ -8,9 +8,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from fuzz.oracle import snapshot
 from midstream import IncompleteJSONError, JSONLParser, LimitExceededError, ParseError, Parser
+from tests.corpus import random_splits
+from tests.strategies import mutated, splits
 
 
 def error_of(chunks: list[str | bytes]) -> ParseError:
@@ -181,6 +185,83 @@ def test_a_cut_number_is_incomplete_only_when_it_can_still_go_on() -> None:
         assert outcome(pieces)[:3] == ("LimitExceededError", outcome(["9" * 5000])[1], 0)
     # cut, an integer too long to convert may still become a float
     assert outcome(["9" * 5000, ".5"]) == ("ok", tuple(snapshot(float("9" * 5000 + ".5"))))
+
+
+BAD_INPUTS: list[tuple[str | bytes, dict[str, Any]]] = [
+    (b"[1,]\xff", {}),
+    (b'["ab\xffc"]', {}),
+    ('["' + "a" * 40 + '"]', {"max_string": 5}),
+    ('{"' + "k" * 40 + '": 1}', {"max_string": 5}),
+    ('["ab", "' + "a" * 40, {"max_string": 5}),
+    ("[" + "1" * 40 + "]", {"max_number": 4}),
+    ("[0." + "1" * 40 + "]", {"max_number": 4}),
+    ("[" + "1" * 10 + "..]", {"max_number": 20}),
+    ("[[[[[1]]]]]", {"max_depth": 3}),
+    ('["\\"abc\t"]', {}),
+    ('["\\"abc\t"]', {"partial_strings": False}),
+    ('["' + "x" * 300 + '\t"]', {}),
+    ('["' + "x" * 300 + "\\n" * 3000 + '\\q"]', {}),
+    ('{"a": "b\\ud83d\\x"}', {}),
+    ('["abcdef\\u00e9\x01"]', {"max_string": 5}),
+    ("[1, tru]", {}),
+    ('{"a" 1}', {}),
+]
+
+
+@pytest.mark.parametrize(("text", "options"), BAD_INPUTS)
+def test_known_bad_inputs_fail_alike_at_every_split(text: str | bytes, options: dict[str, Any]) -> None:
+    whole = outcome([text], **options)
+    assert whole[0] != "ok"
+    cuts = [list(text) if isinstance(text, str) else [text[k : k + 1] for k in range(len(text))]]
+    cuts += [[text[:k], text[k:]] for k in range(0, len(text) + 1, 1 + len(text) // 300)]
+    cuts += [random_splits(text, seed) for seed in range(20)]
+    if isinstance(text, str):  # as bytes too (offsets count characters)
+        data = text.encode()
+        assert outcome([data], **options) == whole
+        cuts += [[data[k : k + 1] for k in range(len(data))], random_splits(data, 0)]
+    for pieces in cuts:
+        assert outcome(pieces, **options) == whole, pieces
+
+
+def test_split_independent_locations_named_in_the_docs() -> None:
+    assert outcome([b"[1,]\xff"])[:5] == ("ParseError", "expected a value, found ']'", 3, 1, 4)
+    for pieces in (['["' + "a" * 40 + '"]'], list('["' + "a" * 40 + '"]')):
+        assert outcome(pieces, max_string=5) == (
+            "LimitExceededError", "string longer than max_string=5", 1, 1, 2, tuple(snapshot(["aaaaa"])))
+    for pieces in (["[" + "1" * 40 + "]"], list("[" + "1" * 40 + "]")):
+        assert outcome(pieces, max_number=4)[:5] == (
+            "LimitExceededError", "number longer than max_number=4", 1, 1, 2)
+
+
+def test_partial_keeps_the_text_before_the_bad_character() -> None:
+    for text, partial in [('["\\"abc\t"]', ['"abc']), ('["' + "x" * 300 + '\t"]', ["x" * 300]),
+                          ('{"a": "b\\ud83d\\x"}', {"a": "b\ud83d"}), ('"abc\x00', "abc")]:
+        for partial_strings in (True, False):
+            for pieces in ([text], list(text), random_splits(text, 1)):
+                assert outcome(pieces, partial_strings=partial_strings)[-1] == tuple(snapshot(partial)), pieces
+
+
+SMALL_LIMITS = {"max_depth": 3, "max_string": 5, "max_number": 4}
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.data(),
+    mutated(),
+    st.booleans(),
+    st.sampled_from([{}, SMALL_LIMITS, {"partial_strings": False}, {"multiple": True}]),
+)
+@example(None, '["' + "ab" * 20 + "\x01", False, SMALL_LIMITS)
+def test_error_does_not_depend_on_the_split(data: Any, text: str, as_bytes: bool, options: dict[str, Any]) -> None:
+    """Class, message, offset, line, column and partial value: the same for the whole input, one
+    character (or byte) at a time, and random splits."""
+    payload: str | bytes = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    whole = outcome([payload], **options)
+    each = outcome([payload[k : k + 1] for k in range(len(payload))], **options)
+    assert each == whole, (payload, options)
+    if data is not None:
+        pieces = data.draw(splits(payload))
+        assert outcome(pieces, **options) == whole, (pieces, options)
 
 
 def test_str_subclasses_are_text() -> None:

@@ -12,6 +12,28 @@ happened (``offset``, ``line``, ``column``) and what had been received (``partia
 
 Feeding a parser after its end (after ``close()``, or after an error stopped it) is a
 ``ParseError`` too, saying so. Only arguments of the wrong type raise ``TypeError``.
+
+An error does not depend on how the input was split into fragments: the same class, message,
+location and ``partial`` whether the text came whole, a character at a time, or cut anywhere
+(``excerpt``, the text around the error, is taken from the fragment at hand). The rule:
+
+* ``offset`` (in characters, bytes input decoded) is the first character of the token that is
+  wrong: a malformed number, literal or escape sequence at its first character (``[1.2.3]`` and
+  ``[tru]`` at offset 1, ``"\\x"`` at the backslash); any other syntax error at the character
+  that cannot be there (a bracket or comma out of place, a control character in a string,
+  invalid UTF-8). The first error in the text is the one reported.
+* A limit is located at the start of the token that exceeds it: the opening quote of a string
+  or key longer than ``max_string``, the first character of a number longer than
+  ``max_number`` (or of an integer beyond Python's int-conversion limit), the bracket one level
+  deeper than ``max_depth``. A malformed number is a ``ParseError`` unless its valid start alone
+  is already longer than ``max_number``.
+* An input that ends early raises :class:`IncompleteJSONError` at its end; a malformed token
+  (``00``, ``1.2.3``, ``-.5``) is a ``ParseError`` as soon as its bad character arrives, never
+  an incomplete input.
+* ``partial`` holds everything received before the error: an open string with its text up to
+  the bad character (shown even with ``partial_strings=False``), a string longer than
+  ``max_string`` cut to its first ``max_string`` characters; a number or literal only if it was
+  complete; a key only once its value has begun.
 """
 
 from __future__ import annotations

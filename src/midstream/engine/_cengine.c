@@ -59,6 +59,8 @@ typedef struct {
     Py_ssize_t nlen, ncap;
     PyObject *carry; /* a cut literal or escape (str), or NULL */
     Py_ssize_t pos, nl, lstart;
+    Py_ssize_t tstart; /* offset where the open string or key began (its opening quote) */
+    PyObject *over;  /* a string found too long as it opened (for the error's partial), or NULL */
     PyObject *decoder;
     int plain_utf8, closing, dead, primed;
     Py_UCS4 *acc;    /* decoded text of the open string not yet appended to its slot */
@@ -372,6 +374,32 @@ static PyObject *fail_number(Engine *e, Src *buf, Py_ssize_t at, PyObject *text,
     return NULL;
 }
 
+/* The ParseError being raised (by the UTF-8 decoder) raised again, located where the text read
+   so far ends; `excerpt` (stolen) is its end. Always returns NULL. */
+static PyObject *relocate(Engine *e, PyObject *excerpt) {
+    PyObject *t, *v, *tb, *exc = NULL;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    PyObject *msg = v && excerpt ? PyObject_GetAttr(v, s_msg) : NULL;
+    if (msg) {
+        Py_ssize_t at = e->pos + (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);  /* (a cut token holds no newline) */
+        exc = PyObject_CallFunction((PyObject *)Py_TYPE(v), "OnnnO", msg, at, e->nl + 1, at - e->lstart + 1, excerpt);
+        Py_DECREF(msg);
+    }
+    if (exc) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    } else if (!PyErr_Occurred() && t) {
+        PyErr_Restore(t, v, tb);  /* (nothing to relocate it with) */
+        t = v = tb = NULL;
+    }
+    Py_XDECREF(t);
+    Py_XDECREF(v);
+    Py_XDECREF(tb);
+    Py_XDECREF(excerpt);
+    return NULL;
+}
+
 /* A ValueError from int() (beyond the int-conversion limit) becomes LimitExceededError. */
 static PyObject *fail_conversion(Engine *e, Src *buf, Py_ssize_t i) {
     if (!PyErr_ExceptionMatches(PyExc_ValueError)) return NULL;
@@ -442,7 +470,7 @@ static int attach(Engine *e, PyObject *v, PyObject **out, int opened) {
 /* The end of a pass of the string loop that appended text: what acc holds goes in, the string's
    length is checked, and with events the text this pass appended (`added` characters: held in acc
    and gone in directly, `direct`) is one growth, as build.py's GROW(acc). 0, or -1 on an error. */
-static inline int string_grew(Engine *e, Src *buf, Py_ssize_t direct, Py_ssize_t i) {
+static inline int string_grew(Engine *e, Src *buf, Py_ssize_t direct) {
     Py_ssize_t added = e->alen + direct, len = flush(e);
     PyObject *piece = NULL;
     if (len <= 0 || e->events) {  /* (len 0: everything went in directly) */
@@ -455,7 +483,7 @@ static inline int string_grew(Engine *e, Src *buf, Py_ssize_t direct, Py_ssize_t
         if (e->events && e->slot != SLOT_BOX && len <= e->max_string && !piece) return -1;
     }
     if (len > e->max_string) {
-        STRING_LIMIT(buf, i);
+        STRING_LIMIT(buf, e->tstart - e->pos);
         return -1;
     }
     if (!piece) return 0;
@@ -479,6 +507,10 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             /* ---- inside a string: decode up to the closing quote or the fragment end */
             int val = e->state == STR, fin = 0, grew = 0;
             Py_ssize_t direct = 0;  /* characters appended before the last flush */
+            /* an error in the string (`bad`, at bad_at) is raised once the text before it is
+               appended (bad_in_string below), so that nothing received is lost */
+            PyObject *bad;
+            Py_ssize_t bad_at;
             for (;;) {
                 j = plain_end(kind, data, i, n);
                 if (j > i) {
@@ -497,8 +529,12 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 c = PyUnicode_READ(kind, data, j);
                 if (c == '"') { i = j + 1; fin = 1; break; }
                 if (c != '\\') {
-                    fail_describing(e, "invalid %U in string (must be escaped)", buf, j);
-                    FAIL;
+                    PyObject *found = describe(buf, j);
+                    bad = found ? PyUnicode_FromFormat("invalid %U in string (must be escaped)", found) : NULL;
+                    Py_XDECREF(found);
+                    if (!bad) FAIL;
+                    bad_at = j;
+                    goto bad_in_string;
                 }
                 if (j + 1 == n) {  /* a cut escape */
                     e->carry = sub(buf, j, n);
@@ -544,20 +580,21 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                         i = n;
                         break;
                     } else {
-                        fail_at(e, ParseErrorT, PyUnicode_FromString("invalid \\uXXXX escape (expected 4 hex digits)"), buf, j);
-                        FAIL;
+                        if (!(bad = PyUnicode_FromString("invalid \\uXXXX escape (expected 4 hex digits)"))) FAIL;
+                        bad_at = j;
+                        goto bad_in_string;
                     }
                 } else if (c < 128 && ESC[c]) {
                     CHECK(acc_char(e, PyUnicode_READ_CHAR(ESC[c], 0)));
                     grew = 1;
                     i = j + 2;
                 } else {
-                    PyObject *m = PyUnicode_FromFormat("invalid escape '\\%c' in string", (int)c);
-                    fail_at(e, ParseErrorT, m, buf, j);
-                    FAIL;
+                    if (!(bad = PyUnicode_FromFormat("invalid escape '\\%c' in string", (int)c))) FAIL;
+                    bad_at = j;
+                    goto bad_in_string;
                 }
             }
-            if (grew) CHECK(string_grew(e, buf, direct, i));
+            if (grew) CHECK(string_grew(e, buf, direct));
             if (!fin) break;
             v = slot_get(e);
             if (!v) FAIL;
@@ -580,6 +617,13 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             }
             CHECK(attach(e, v, &out, e->show));  /* (a top-level string shown open closes) */
             continue;
+        bad_in_string:
+            if (grew && string_grew(e, buf, direct) < 0) {
+                Py_DECREF(bad);
+                FAIL;
+            }
+            fail_at(e, ParseErrorT, bad, buf, bad_at);
+            FAIL;
         }
         if (e->state == NUM) {
             /* ---- a number cut by the previous fragment boundary (i == 0 here) */
@@ -649,8 +693,12 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
         case FIRST_ITEM:
             if (c == '"') {
                 j = plain_end(kind, data, i + 1, n);
+                if (j - i - 1 > e->max_string) {  /* too long (whole, or open) */
+                    if (!(e->over = sub(buf, i + 1, j))) FAIL;
+                    STRING_LIMIT(buf, i);
+                    FAIL;
+                }
                 if (j < n && PyUnicode_READ(kind, data, j) == '"') {  /* the whole string is here */
-                    if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
                     v = sub(buf, i + 1, j);
                     i = j + 1;
                     CHECK(attach(e, v, &out, 0));
@@ -658,9 +706,9 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 }
                 /* the string stays open: at the end of the fragment, an escape or a control
                    character (the string loop reads on from there) */
-                if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
                 PyObject *text = sub(buf, i + 1, j);
                 if (!text) FAIL;
+                e->tstart = e->pos + i;
                 i = j;
                 e->state = STR;
                 Py_CLEAR(e->sc);
@@ -803,6 +851,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 e->slot = SLOT_BOX;
                 Py_INCREF(EMPTY);
                 Py_SETREF(e->box, EMPTY);
+                e->tstart = e->pos + i;
                 i++;
                 e->state = KSTR;
                 continue;
@@ -842,13 +891,6 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
     /* ---- end of input */
     if (e->carry || !(e->state == END || (e->multiple && e->state == VALUE && !e->top))) {
         PyObject *what, *value;
-        if (e->state == STR && !e->show) {  /* keep what was received */
-            int r;
-            if (!e->top) r = PyObject_SetAttr(e->owner, s_value, e->box);
-            else if (e->is_list) r = PyList_Append(e->top, e->box);
-            else r = PyDict_SetItem(e->top, e->key, e->box);
-            CHECK(r);
-        }
         value = PyObject_GetAttr(e->owner, s_value);
         if (!value) FAIL;
         if (value == Py_None && !e->top && e->state == VALUE) what = PyUnicode_FromString("no JSON value");
@@ -956,22 +998,28 @@ static PyObject *feed(Engine *e, PyObject *msg) {
         text = call_decoder(e, s_decode, msg);
         if (!text) {
             if (!PyErr_ExceptionMatches(ParseErrorT)) return NULL;
+            /* The text before the bad bytes is read first (an error in it comes first). */
             PyObject *t, *v, *tb;
             PyErr_Fetch(&t, &v, &tb);
             PyErr_NormalizeException(&t, &v, &tb);
-            PyObject *good = PyObject_GetAttr(v, s_good);
+            PyObject *good = v ? PyObject_GetAttr(v, s_good) : NULL;
             if (!good) { PyErr_Clear(); good = EMPTY; Py_INCREF(good); }
-            PyObject *emsg = PyObject_GetAttr(v, s_msg);
-            PyObject *all = emsg ? (e->carry ? PyUnicode_Concat(e->carry, good) : (Py_INCREF(good), good)) : NULL;
+            PyObject *all = e->carry ? PyUnicode_Concat(e->carry, good) : (Py_INCREF(good), good);
+            PyObject *tail = all ? PyUnicode_Substring(all, PyUnicode_GET_LENGTH(all) > 20 ? PyUnicode_GET_LENGTH(all) - 20 : 0,
+                                                       PyUnicode_GET_LENGTH(all)) : NULL;
+            Py_XDECREF(all);
+            r = tail ? feed_text(e, good) : NULL;
             Py_DECREF(good);
-            Py_XDECREF(tb);
-            if (!all) { Py_XDECREF(emsg); Py_XDECREF(t); Py_XDECREF(v); return NULL; }
-            Src text = {all, NULL, PyUnicode_GET_LENGTH(all)};
-            fail_at(e, (PyObject *)Py_TYPE(v), emsg, &text, text.n);
-            Py_DECREF(all);
-            Py_XDECREF(t);
-            Py_XDECREF(v);
-            return NULL;
+            if (!r) {  /* an error in the text before (or no memory) */
+                Py_XDECREF(tail);
+                Py_XDECREF(t);
+                Py_XDECREF(v);
+                Py_XDECREF(tb);
+                return NULL;
+            }
+            Py_DECREF(r);
+            PyErr_Restore(t, v, tb);
+            return relocate(e, tail);
         }
         PyObject *pending = PyObject_GetAttr(e->decoder, s_pending);
         PyObject *start = pending ? PyObject_GetAttr(e->decoder, s_start) : NULL;
@@ -983,7 +1031,11 @@ static PyObject *feed(Engine *e, PyObject *msg) {
         e->closing = 1;
         if (e->decoder) {
             r = call_decoder(e, s_finish, NULL);
-            if (!r) return NULL;
+            if (!r) {  /* located where the input ends */
+                if (!PyErr_ExceptionMatches(ParseErrorT)) return NULL;
+                Py_ssize_t m = e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0;
+                return relocate(e, e->carry ? PyUnicode_Substring(e->carry, m > 20 ? m - 20 : 0, m) : (Py_INCREF(EMPTY), EMPTY));
+            }
             Py_DECREF(r);
         }
         /* A whole number ends at end of input as it would at whitespace; a cut one ("-", "1.")
@@ -996,6 +1048,29 @@ static PyObject *feed(Engine *e, PyObject *msg) {
     }
     r = feed_text(e, text);
     Py_DECREF(text);
+    return r;
+}
+
+/* On an error, nothing received is lost (build.py's except clause): a hidden string is shown, and a
+   string too long stands cut to max_string characters (the same partial whatever the split). */
+static int keep_partial(Engine *e) {
+    PyObject *over;
+    if (e->state == STR) {
+        if (!(over = slot_get(e))) return -1;
+    } else if (e->over) {
+        over = e->over;
+        Py_INCREF(over);
+    } else return 0;
+    if (PyUnicode_GET_LENGTH(over) > e->max_string) {
+        Py_SETREF(over, PyUnicode_Substring(over, 0, e->max_string));
+        if (!over) return -1;
+    }
+    int r;
+    if (e->state == STR && e->show) return slot_put(e, over);
+    if (!e->top) r = PyObject_SetAttr(e->owner, s_value, over);
+    else if (e->is_list) r = PyList_Append(e->top, over);
+    else r = PyDict_SetItem(e->top, e->key, over);
+    Py_DECREF(over);
     return r;
 }
 
@@ -1019,7 +1094,7 @@ static PyObject *Engine_send(Engine *e, PyObject *msg) {
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
         PyErr_NormalizeException(&t, &v, &tb);
-        PyObject *partial = PyObject_GetAttr(v, s_partial);
+        PyObject *partial = keep_partial(e) < 0 ? NULL : PyObject_GetAttr(v, s_partial);
         int ok = partial != NULL;
         if (ok && partial == Py_None) {
             PyObject *value = PyObject_GetAttr(e->owner, s_value);
@@ -1050,7 +1125,7 @@ static PyObject *Engine_next(Engine *e) { return Engine_send(e, Py_None); }
 /* The object fields, other than the container stack: one list for the GC's traverse and clear,
    so that neither can miss one. */
 #define ENGINE_OBJECTS(X) X(owner) X(on_fail) X(on_event) X(memo) X(top) X(key) X(box) X(sc) X(sk) \
-    X(carry) X(decoder)
+    X(carry) X(decoder) X(over)
 
 static int Engine_traverse(Engine *e, visitproc visit, void *arg) {
     for (Py_ssize_t d = 0; d < e->depth; d++) {

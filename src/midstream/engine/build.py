@@ -234,8 +234,12 @@ def python_engine(
     buf = ""
     i = 0
     opened = False  # the top-level value completing now had opened (EV_CLOSE, not EV_SCALAR)
+    tstart = 0  # offset where the open string or key began (its opening quote)
+    over: str | None = None  # a string found too long as it opened (for the error's partial)
     try:
-        closing = False  # set once, by close()
+        # What ends this fragment: False (more input follows), True (close(): end of input), or
+        # the decoding error found in it, raised once the text decoded before it is read.
+        closing: Any = False
         max_token = min(max_string, max_number)
         while True:
             msg = yield res
@@ -259,12 +263,19 @@ def python_engine(
                         msg = decoder.decode(msg, pos + len(carry))
                         plain_utf8 = not decoder.pending and not decoder.start
                     except ParseError as e:
-                        text = carry + getattr(e, "good", "")
-                        raise located(type(e), e.msg, text, len(text), pos, nl, lstart) from None
+                        # The text before the bad bytes is read first (an error in it comes
+                        # first); as a carry, so that no fast path takes it.
+                        closing = e
+                        carry += getattr(e, "good", "")
+                        msg = ""
                 elif msg is CLOSE:
                     closing = True
                     if decoder is not None:
-                        decoder.finish(pos + len(carry))
+                        try:
+                            decoder.finish(pos + len(carry))
+                        except ParseError as e:  # located where the input ends
+                            at = pos + len(carry)
+                            raise type(e)(e.msg, at, nl + 1, at - lstart + 1, carry[-20:]) from None
                     # A whole number ends at end of input as it would at whitespace; a cut one
                     # ("-", "1.") stays open and the input is incomplete.
                     msg = " " if state == NUM and is_number(num) else ""
@@ -280,14 +291,14 @@ def python_engine(
                 and "\\" not in msg
                 and msg.isprintable()
             ):
-                pos += len(msg)
                 text = sc[sk]  # grow(), inline (a call costs more than the append)
                 sc[sk] = ""
                 text += msg
                 sc[sk] = text
                 if len(text) > max_string:
-                    raise located(LimitExceededError, f"string longer than max_string={max_string}", msg, len(msg), pos - len(msg), nl, lstart)
+                    raise located(LimitExceededError, f"string longer than max_string={max_string}", msg, tstart - pos, pos, nl, lstart)
                 text = ""  # no second reference: the next append must find the string alone
+                pos += len(msg)
                 if on_event is not None and sc is not sbox:
                     on_event(EV_GROW, msg, None)
                 res = ()
@@ -315,7 +326,10 @@ def python_engine(
                     # ---- inside a string: decode up to the closing quote or the fragment end
                     val = state == STR
                     acc = ""  # the text decoded from this fragment, appended to the slot at the end
-                    fin = False
+                    # how the loop ended: True at the closing quote, False at the fragment's end
+                    # (or a cut escape), else the error found: (message, where), raised once
+                    # the text before it is appended (nothing received is lost)
+                    fin: Any = False
                     while True:
                         j = plain(buf, i).end()
                         if j == n:
@@ -330,15 +344,8 @@ def python_engine(
                             fin = True
                             break
                         if c != "\\":
-                            raise located(
-                                ParseError,
-                                f"invalid {describe(buf, j)} in string (must be escaped)",
-                                buf,
-                                j,
-                                pos,
-                                nl,
-                                lstart,
-                            )
+                            fin = (f"invalid {describe(buf, j)} in string (must be escaped)", j)
+                            break
                         ec = buf[j + 1 : j + 2]
                         if ec == "u":
                             h = buf[j + 2 : j + 6]
@@ -366,15 +373,8 @@ def python_engine(
                                 i = n
                                 break
                             else:
-                                raise located(
-                                    ParseError,
-                                    "invalid \\uXXXX escape (expected 4 hex digits)",
-                                    buf,
-                                    j,
-                                    pos,
-                                    nl,
-                                    lstart,
-                                )
+                                fin = ("invalid \\uXXXX escape (expected 4 hex digits)", j)
+                                break
                         elif ec in esc_map:
                             acc += esc_map[ec]
                             i = j + 2
@@ -383,29 +383,24 @@ def python_engine(
                             i = n
                             break
                         else:
-                            raise located(
-                                ParseError,
-                                f"invalid escape '\\{ec}' in string",
-                                buf,
-                                j,
-                                pos,
-                                nl,
-                                lstart,
-                            )
+                            fin = (f"invalid escape '\\{ec}' in string", j)
+                            break
                     if acc:
                         if grow(sc, sk, acc) > max_string:
                             raise located(
                                 LimitExceededError,
                                 f"string longer than max_string={max_string}",
                                 buf,
-                                i,
+                                tstart - pos,
                                 pos,
                                 nl,
                                 lstart,
                             )
                         if on_event is not None and sc is not sbox:
                             on_event(EV_GROW, acc, None)
-                    if not fin:
+                    if fin is not True:
+                        if fin:
+                            raise located(ParseError, fin[0], buf, fin[1], pos, nl, lstart)
                         break
                     v: Any = sc[sk]
                     if not val:
@@ -482,11 +477,14 @@ def python_engine(
                             if j - i > 1 and buf[j - 1] == '"':  # the whole string is here
                                 v = text
                                 if big and j - i - 2 > max_string:
+                                    over = text
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
                                 i = j
                             else:  # the string stays open: at the end of the fragment or an escape
                                 if big and len(text) > max_string:
+                                    over = text
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
+                                tstart = pos + i
                                 i = j
                                 state = STR
                                 if not show:
@@ -583,6 +581,7 @@ def python_engine(
                             sc = sbox
                             sk = 0
                             sbox[0] = ""
+                            tstart = pos + i
                             i += 1
                             state = KSTR
                             continue
@@ -634,15 +633,11 @@ def python_engine(
             if not closing:
                 res = out or ()
                 continue
+            if closing is not True:  # the bytes after this text were not UTF-8
+                at = pos + len(carry)  # (a cut token holds no newline)
+                raise type(closing)(closing.msg, at, nl + 1, at - lstart + 1, buf[-20:])
             # ---- end of input
             if carry or not (state == END or (multiple and state == VALUE and top is None)):
-                if state == STR and not show:  # keep what was received
-                    if top is None:
-                        owner.value = sbox[0]
-                    elif is_list:
-                        top.append(sbox[0])
-                    else:
-                        top[key] = sbox[0]
                 what = (
                     "no JSON value"
                     if owner.value is None and top is None and state == VALUE
@@ -651,6 +646,21 @@ def python_engine(
                 raise IncompleteJSONError(what, pos, nl + 1, pos - lstart + 1, buf[-20:])
             res = (out or []) if multiple else owner.value
     except ParseError as e:
+        # Nothing received is lost: a hidden string is shown, and a string too long stands cut
+        # to max_string characters (the same partial value whatever the split).
+        if state == STR:
+            over = sc[sk]
+        if over is not None:
+            if len(over) > max_string:
+                over = over[:max_string]
+            if state == STR and show:
+                sc[sk] = over
+            elif top is None:
+                owner.value = over
+            elif is_list:
+                top.append(over)
+            else:
+                top[key] = over
         if e.partial is None:
             e.partial = owner.value
         on_fail(e)
