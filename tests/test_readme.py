@@ -51,3 +51,14 @@ def test_readme_validation_example() -> None:
     with pytest.raises(StreamValidationError):
         exec(compile(block, "README.md", "exec", dont_inherit=True), env)
     assert shown[-1] == "cancelled"
+
+
+def test_readme_events_example_prints_what_it_says() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "on_event=" in b)
+    expected = [line.removeprefix("# ") for line in block.splitlines() if line.startswith(("# grew", "# done"))]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec", dont_inherit=True), {})
+    assert out.getvalue().splitlines() == expected
+    assert len(expected) == 5
