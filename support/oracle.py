@@ -350,6 +350,7 @@ ENGINE_OPTIONS: list[dict[str, Any]] = [
     {"multiple": True},
     {"partial_strings": False},
     {"max_depth": 3, "max_string": 5, "max_number": 4},
+    {"trailing": True},
 ]
 
 

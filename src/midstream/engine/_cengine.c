@@ -8,7 +8,7 @@
  * the CLOSE sentinel; bind() takes them from the Python engine module once (and checks that its
  * EV_* event numbers are the ones below).
  *
- * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event)
+ * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event, trailing)
  * returns an object that behaves as build.engine's generator: prime it with next(), then send()
  * fragments; send(CLOSE) ends the input. After an exception it is dead (StopIteration), as a
  * generator would be.
@@ -43,7 +43,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *owner, *on_fail, *on_event;
     int events;      /* on_event is not None: the raw events are wanted */
-    int multiple, show;
+    int multiple, show, trailing;
     Py_ssize_t max_depth, max_string, max_number;
     /* the open containers: stk[d] is the parent of the container opened under key kstk[d] */
     PyObject **stk, **kstk;
@@ -871,6 +871,10 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             fail_describing(e, "expected ':' after an object key, found %U", buf, i);
             FAIL;
         default: /* END */
+            if (e->trailing) {  /* what follows the value is not ours (a closing fence, prose) */
+                i = n;
+                break;
+            }
             fail_expected(e, buf, i);
             FAIL;
         }
@@ -1179,16 +1183,16 @@ static PyTypeObject EngineType = {
 
 static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     static char *names[] = {"owner", "on_fail", "multiple", "partial_strings", "max_depth",
-                            "max_string", "max_number", "on_event", NULL};
+                            "max_string", "max_number", "on_event", "trailing", NULL};
     PyObject *owner, *on_fail, *on_event = Py_None;
-    int multiple = 0, show = 1;
+    int multiple = 0, show = 1, trailing = 0;
     Py_ssize_t max_depth = 1024, max_string = 64 * 1024 * 1024, max_number = 10000;
     if (!CLOSE) {
         PyErr_SetString(PyExc_RuntimeError, "midstream.engine._cengine: bind() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnO:engine", names, &owner, &on_fail, &multiple, &show,
-                                     &max_depth, &max_string, &max_number, &on_event))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnOp:engine", names, &owner, &on_fail, &multiple, &show,
+                                     &max_depth, &max_string, &max_number, &on_event, &trailing))
         return NULL;
     Engine *e = PyObject_GC_New(Engine, &EngineType);
     if (!e) return NULL;
@@ -1201,6 +1205,7 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     e->on_event = on_event;
     e->events = on_event != Py_None;
     e->multiple = multiple;
+    e->trailing = trailing;
     e->show = show;
     e->max_depth = max_depth;
     e->max_string = max_string;
@@ -1289,7 +1294,7 @@ static PyObject *bind(PyObject *self, PyObject *module) {
 static PyMethodDef module_methods[] = {
     {"engine", (PyCFunction)(void (*)(void))make_engine, METH_VARARGS | METH_KEYWORDS,
      "engine(owner, on_fail, multiple=False, partial_strings=True, max_depth, max_string, max_number, "
-     "on_event=None): the parser's engine (see midstream.engine.build.engine)."},
+     "on_event=None, trailing=False): the parser's engine (see midstream.engine.build.python_engine)."},
     {"bind", (PyCFunction)bind, METH_O, "Take the sentinel, errors and helpers of the Python engine module."},
     {"maybe_big_int", (PyCFunction)maybe_big_int, METH_O,
      "Whether bytes may hold an integer literal of 19+ digits (see jsonl._py_maybe_big_int)."},
