@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -90,16 +89,25 @@ class RelayStats:
 
 
 class _Shared:
-    """What the three tasks of one response share."""
+    """What the tasks of one response share."""
 
-    __slots__ = ("final", "first_put", "outcome", "wake", "writer_done")
+    __slots__ = ("final", "first_put", "last_write", "outcome", "ping_due", "waiting", "writer_done")
 
     def __init__(self) -> None:
-        self.wake = anyio.Event()
+        self.waiting: anyio.Event | None = None  # set while the writer waits for something to do
         self.writer_done = anyio.Event()
         self.final: bytes | None = None  # the done or error event, once the producer stopped
         self.first_put = 0.0  # when the oldest waiting operation was queued
+        self.last_write = 0.0  # when the writer last wrote
+        self.ping_due = False
         self.outcome = ""
+
+    def wake(self) -> None:
+        """Tell the writer there is something to do."""
+        w = self.waiting
+        if w is not None:
+            self.waiting = None
+            w.set()
 
 
 def _is_async(source: Any) -> bool:
@@ -157,6 +165,7 @@ class PatchStreamResponse(Response):
         stats = self.stats
         stats.started = time.monotonic()
         shared = _Shared()
+        shared.last_write = stats.started
         box = Outbox(self.max_buffer)
         stream = PatchStream(marks=self.marks, channel=self.channel, **self.parser_options)
         try:
@@ -164,6 +173,8 @@ class PatchStreamResponse(Response):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._listen, receive, tg.cancel_scope, shared)
                 tg.start_soon(self._produce, stream, box, shared, tg.cancel_scope)
+                if self.ping is not None:
+                    tg.start_soon(self._pinger, shared)
                 await self._writer(send, box, shared)
                 tg.cancel_scope.cancel()
         finally:
@@ -190,7 +201,6 @@ class PatchStreamResponse(Response):
 
     async def _writer(self, send: Send, box: Outbox, shared: _Shared) -> None:
         stats = self.stats
-        ping = self.ping
         interval = self.interval
         latencies = stats.latencies
         try:
@@ -199,37 +209,34 @@ class PatchStreamResponse(Response):
             if not await self._write(send, frame("start", {"v": FORMAT_VERSION, **self.start})):
                 shared.outcome = "disconnected"
                 return
-            last_write = last_event = time.monotonic()
+            last_event = shared.last_write = time.monotonic()
             while True:
                 if not box and shared.final is None:
-                    timeout = math.inf if ping is None else last_write + ping - time.monotonic()
-                    with anyio.move_on_after(timeout):
-                        await shared.wake.wait()
-                    if not box and shared.final is None:
-                        if not shared.wake.is_set():  # silence: keep the connection alive
-                            if not await self._write(send, PING):
-                                shared.outcome = "disconnected"
-                                return
-                            stats.pings += 1
-                            last_write = time.monotonic()
-                        else:
-                            shared.wake = anyio.Event()
+                    if shared.ping_due:  # silence: keep the connection alive
+                        shared.ping_due = False
+                        if not await self._write(send, PING):
+                            shared.outcome = "disconnected"
+                            return
+                        stats.pings += 1
+                        shared.last_write = time.monotonic()
                         continue
+                    waiting = shared.waiting = anyio.Event()
+                    await waiting.wait()
+                    continue
                 if box and interval and shared.final is None:
                     wait = last_event + interval - time.monotonic()
                     if wait > 0:
                         await anyio.sleep(wait)  # (more operations merge meanwhile)
-                shared.wake = anyio.Event()
                 if box:
                     first = shared.first_put
                     ops = box.take()
                     if not await self._write(send, patch_frame(ops)):
                         shared.outcome = "disconnected"
                         return
-                    last_write = last_event = time.monotonic()
+                    last_event = shared.last_write = time.monotonic()
                     stats.events += 1
                     stats.ops += len(ops)
-                    delay = last_write - first
+                    delay = last_event - first
                     stats.latency_sum += delay
                     if delay > stats.latency_max:
                         stats.latency_max = delay
@@ -245,6 +252,18 @@ class PatchStreamResponse(Response):
                     return
         finally:
             shared.writer_done.set()
+
+    async def _pinger(self, shared: _Shared) -> None:
+        """Wake the writer for a ``: ping`` after ``ping`` seconds without a write (one timer
+        per ping period, not one per event)."""
+        ping = self.ping
+        assert ping is not None
+        while True:
+            await anyio.sleep(max(shared.last_write + ping - time.monotonic(), 0.0))
+            if time.monotonic() - shared.last_write >= ping:
+                shared.ping_due = True
+                shared.wake()
+                await anyio.sleep(ping)  # (the writer may be stuck on a slow client)
 
     # -- the listener ------------------------------------------------------------------------
 
@@ -317,7 +336,7 @@ class PatchStreamResponse(Response):
             logger.exception("the relay's upstream failed")
             self._fail(e, stream, shared)
         finally:
-            shared.wake.set()
+            shared.wake()
             if not ended:
                 await self._close_source(source, it)
         if shared.outcome == "dropped":  # the writer may be stuck on a client that reads nothing
@@ -340,7 +359,7 @@ class PatchStreamResponse(Response):
         if not box:
             shared.first_put = time.monotonic()
         if box.put(ops):
-            shared.wake.set()
+            shared.wake()
             return True
         peak = box.size
         box.clear()
@@ -355,7 +374,7 @@ class PatchStreamResponse(Response):
         )
         self.stats.error = "SlowClient"
         shared.outcome = "dropped"
-        shared.wake.set()
+        shared.wake()
         return False
 
     async def _close_source(self, source: Any, it: Any) -> None:
