@@ -622,6 +622,74 @@ def print_bytes(rows: list[dict[str, Any]], delay: float) -> None:
         print(f"| {what} | {r['events']} | {r['bytes']:,} | {r['x_document']:.2f}× | {r['x_whole']:.3f} | {r['seconds']:.2f} s |")
 
 
+# -- CPU per delta, in process ------------------------------------------------------------------------
+
+
+def cpu_table(streams: int = 200, rounds: int = 3) -> list[dict[str, Any]]:
+    """CPU per upstream delta, in this process, no sockets: ``aupdates`` alone, with the
+    patches made (``PatchStream``), and the whole response written to an ASGI client that
+    takes everything at once. ``streams`` at a time, each upstream item after a checkpoint (as
+    a network read would). Best of ``rounds``, interleaved."""
+    import anyio
+    import anyio.lowlevel
+
+    from examples.relay_app import Party, recorded_payloads
+    from midstream import aupdates
+    from midstream.web import PatchStream, sse_response
+
+    payloads = recorded_payloads()
+    deltas = sum(1 for p in payloads if p.get("type") == "content_block_delta")
+
+    async def upstream() -> AsyncIterator[dict[str, Any]]:
+        for p in payloads:
+            await anyio.lowlevel.checkpoint()
+            yield p
+
+    async def bare() -> None:
+        async for _ in aupdates(upstream(), model=Party):
+            pass
+
+    async def with_patches() -> None:
+        ps = PatchStream()
+        async for u in aupdates(upstream(), model=Party):
+            ps.feed(u)
+            if ps.complete:
+                break
+
+    async def relay() -> None:
+        first = True
+
+        async def receive() -> dict[str, Any]:
+            nonlocal first
+            if first:
+                first = False
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await anyio.sleep_forever()
+            raise AssertionError
+
+        async def send(message: Any) -> None:
+            pass
+
+        scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "method": "GET"}
+        await sse_response(aupdates(upstream(), model=Party), ping=None)(scope, receive, send)
+
+    cases = {"aupdates(model=Party) alone": bare, "+ the patches (PatchStream)": with_patches, "+ the whole response (sse_response)": relay}
+    best = dict.fromkeys(cases, float("inf"))
+    for _ in range(rounds):
+        for name, fn in cases.items():
+
+            async def many(fn: Any = fn) -> None:
+                async with anyio.create_task_group() as tg:
+                    for _ in range(streams):
+                        tg.start_soon(fn)
+
+            gc.collect()
+            t = time.process_time()
+            anyio.run(many)
+            best[name] = min(best[name], (time.process_time() - t) / streams / deltas * 1e6)
+    return [{"what": k, "us_per_delta": v} for k, v in best.items()]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
@@ -634,9 +702,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--leave", type=float, default=0.1, help="fraction of clients that leave mid-stream")
     ap.add_argument("--ramp", type=float, default=2.0, help="seconds over which the clients connect")
     ap.add_argument("--bytes", action="store_true", help="the bytes table instead")
+    ap.add_argument("--cpu", action="store_true", help="CPU per delta in process, instead")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args(argv)
-    if args.bytes:
+    if args.cpu:
+        rows = cpu_table()
+        print("| per upstream delta, in process (no sockets) | CPU µs |\n|---|---|")
+        for r in rows:
+            print(f"| {r['what']} | {r['us_per_delta']:.1f} |")
+        out = rows
+    elif args.bytes:
         rows = bytes_table(args.delay, [0.0, 0.05, 0.1, 0.25])
         print_bytes(rows, args.delay)
         out: Any = rows
