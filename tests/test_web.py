@@ -29,6 +29,7 @@ import pytest
 import uvicorn
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -521,6 +522,8 @@ class Client:
         return {"type": "http.disconnect"}
 
     async def send(self, message: dict[str, Any]) -> None:
+        if self.fail_after is not None and self.fail_after < 0:
+            raise OSError("the client went away")
         if message["type"] == "http.response.start":
             self.status = message["status"]
             self.headers = dict(message["headers"])
@@ -718,20 +721,29 @@ def test_disconnect_closes_the_upstream_within_one_event(sync: bool) -> None:
     assert up.read < len(payloads) // 2
 
 
-def test_send_failing_closes_the_upstream() -> None:
+@pytest.mark.parametrize("fail_after", [5, 0, -1])
+def test_send_failing_closes_the_upstream(fail_after: int) -> None:
+    """The client is gone when the relay writes (uvicorn raises OSError): after a few events,
+    at the start event, or already at the response's start."""
     payloads, _ = demo()
     up = Upstream(payloads, delay=0.002)
+    source = aupdates(up.agen(), model=Party)
 
     async def main() -> PatchStreamResponse:
-        client = Client(fail_after=5)
-        response = sse_response(aupdates(up.agen(), model=Party))
+        client = Client(fail_after=fail_after)
+        response = sse_response(source)
         with anyio.fail_after(10):
             await client.run(response)
         return response
 
     response = run(main)
-    assert response.stats.outcome == "disconnected" and up.closed_at is not None
+    assert response.stats.outcome == "disconnected"
     assert up.read < len(payloads) // 2
+    if fail_after >= 0:
+        assert up.closed_at is not None
+    else:  # (never started: the upstream was closed unopened)
+        with pytest.raises(StopAsyncIteration):
+            run(source.__anext__)
 
 
 def test_slow_client_gets_merged_events() -> None:
@@ -928,14 +940,35 @@ def test_replay_counts_what_it_handed_out() -> None:
     assert run(main) == len(payloads) and replay.deltas == 114 and replay.closed_at is not None
 
 
-def test_fastapi_style_endpoint() -> None:
-    """The helper is a Starlette response: any Starlette (or FastAPI) endpoint returns it."""
+class Ask(BaseModel):
+    prompt: str
+
+
+def test_starlette_and_fastapi_endpoints() -> None:
+    """The helper is a Starlette response: a Starlette endpoint and a FastAPI one (POST with a
+    pydantic body, as midstream.js sends it) return it as it is."""
+    from fastapi import FastAPI
 
     async def endpoint(request: Request) -> Response:
         text = json.dumps({"q": request.query_params["q"]})
         return sse_response(iter([text[:4], text[4:]]))
 
+    api = FastAPI()
+
+    async def extract(ask: Ask) -> Response:
+        payloads, _ = demo()
+        return sse_response(aupdates(Upstream(payloads).agen(), model=Party), start={"prompt": ask.prompt})
+
+    extract.__annotations__ = {"ask": Ask, "return": Response}  # (this module's are strings)
+    api.post("/extract")(extract)
+    _, source = demo()
     app = Starlette(routes=[Route("/e", endpoint)])
     with serving(app) as base:
         body = httpx.get(f"{base}/e", params={"q": "hello"}).content
     assert rebuild(parse_sse(body))[0] == {"q": "hello"}
+    with serving(api) as base:
+        r = httpx.post(f"{base}/extract", json={"prompt": "a party"}, headers={"accept": "text/event-stream"})
+    assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+    events = parse_sse(r.content)
+    assert events[0] == ("start", '{"v":1,"prompt":"a party"}') and events[-1][0] == "done"
+    assert rebuild(events)[0] == source

@@ -30,7 +30,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -85,7 +85,6 @@ class RelayStats:
     #: Timestamps of the upstream's close and of the client's disconnect, when they happened.
     closed_at: float | None = None
     disconnected_at: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class _Shared:
@@ -181,7 +180,12 @@ class PatchStreamResponse(Response):
         box = Outbox(self.max_buffer)
         stream = PatchStream(marks=self.marks, channel=self.channel, **self.parser_options)
         try:
-            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            try:
+                await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            except OSError:  # gone before the first byte: the upstream is still closed
+                shared.outcome = "disconnected"
+                await self._close_source(self.source, None)
+                return
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._listen, receive, tg.cancel_scope, shared)
                 tg.start_soon(self._produce, stream, box, shared, tg.cancel_scope)
