@@ -47,7 +47,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--window-size=1400,950",
+    "--window-size=1400,1000",
 ]
 
 
