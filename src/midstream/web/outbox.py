@@ -31,10 +31,6 @@ __all__ = ["Outbox", "op_size"]
 
 Op = dict[str, Any]
 
-#: ``{"op":"append","path":"","value":""},`` without the pointer and the value.
-_FRAME = 32
-
-
 def _text_size(s: str) -> int:
     if s.isascii():
         return len(s) + 2
@@ -42,20 +38,30 @@ def _text_size(s: str) -> int:
 
 
 def op_size(op: Op) -> int:
-    """The estimated bytes of one operation in a patch event."""
-    n = _FRAME + len(op["path"])
+    """The estimated bytes of one operation in a patch event: exact for the frame
+    (``{"op":"add","path":"P","value":V},``) and ASCII strings, estimated for the rest
+    (escapes, numbers, the members other than ``op``, ``path`` and ``value``)."""
+    kind = op["op"]
+    n = 20 + len(kind) + len(op["path"])
+    extra = len(op) - 2
     if "value" in op:
+        extra -= 1
         v = op["value"]
         c = v.__class__
+        n += 9
         if c is str:
             n += _text_size(v)
         elif c is int:
             n += 20 if -(10**18) < v < 10**18 else len(str(v))
         elif c is dict or c is list:
             n += 2 if not v else len(repr(v))
+        elif v is True or v is None:
+            n += 4
+        elif v is False:
+            n += 5
         else:
-            n += 24
-    return n + 16 * (len(op) - 3)  # (more members: "valid": true)
+            n += 24  # (a float: at most 24 characters)
+    return n + 13 * extra  # (,"valid":true)
 
 
 def _seal(held: list[Any]) -> None:
