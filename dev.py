@@ -14,12 +14,19 @@ never lags behind its source.
 ``engine`` fixture of ``tests/conftest.py``); the benchmarks' own tests (``benchmarks/test_*.py``)
 run once. Under CI (``CI`` set) a missing compiled engine is a failure. Everything the tests read
 is in the repository (``tests/data``).
+
+``test`` also needs a browser (``tests/test_browser.py`` drives headless Chromium): when
+``/usr/bin/chromium`` or ``/usr/bin/chromedriver`` is missing and this runs as root with
+``apt-get`` (CI's fresh machine), it runs ``.ci/setup`` first (Debian's ``chromium`` and
+``chromium-driver``), saying so; otherwise it says how to install them (the browser test is then
+skipped, or fails under CI).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -54,6 +61,24 @@ def ensure(extras: str) -> None:
     stamp.write_text(stamp_text)
 
 
+def ensure_browser() -> None:
+    """Chromium and chromedriver for tests/test_browser.py: installed by .ci/setup when missing
+    and this runs as root (system packages: pip cannot install them)."""
+    if all(os.path.exists(p) for p in ("/usr/bin/chromium", "/usr/bin/chromedriver")):
+        return
+    if os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(
+            "note: chromium / chromedriver are missing, so tests/test_browser.py will be skipped "
+            "(under CI: fail); install them with: sudo .ci/setup",
+            flush=True,
+        )
+        return
+    print("$ .ci/setup   # chromium and chromedriver, for tests/test_browser.py", flush=True)
+    code = subprocess.run(["bash", str(ROOT / ".ci" / "setup")], cwd=ROOT).returncode
+    if code:
+        print(f".ci/setup failed ({code}): tests/test_browser.py will say so", flush=True)
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> int:
     return subprocess.run([str(PY), *args], cwd=ROOT, env={**os.environ, **(env or {})}).returncode
 
@@ -66,6 +91,7 @@ def main(argv: list[str]) -> int:
         return run("-m", "midstream", "demo", *rest)
     if cmd == "test":
         ensure("test")
+        ensure_browser()
         for step in (("-m", "ruff", "check", "."), ("-m", "mypy")):
             print("$ python", *step, flush=True)
             code = run(*step)
