@@ -175,6 +175,7 @@ class ValuePatcher:
         finally:
             box.c.clear()
             self._valid = None
+            self._ops = []  # (the caller's now: kept here, an added string would be copied at its next append)
         return ops
 
     def finish(self, value: Any = _NOTHING, valid: Sequence[str] = ()) -> list[Op]:
