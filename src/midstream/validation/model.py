@@ -24,22 +24,14 @@ for what is reported or fails.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from ..engine.build import (
-    DEFAULT_LIMITS,
-    EV_CLOSE,
-    EV_GROW,
-    EV_MEMBER,
-    EV_OPEN,
-    EV_SCALAR,
-    EV_STRING,
-)
+from ..engine.build import DEFAULT_LIMITS
 from ..errors import IncompleteJSONError, ParseError, StreamValidationError
 from ..events import ROOT, Path
 from ..parser import Parser
@@ -47,10 +39,12 @@ from .plan import (
     ANY,
     COUNTED,
     DEFERRED,
+    DICT,
     FORBIDDEN,
     LEAF,
     LIST,
     MAX_WHOLE_NESTING,
+    MISMATCHED,
     OBJECT,
     PENDING,
     PENDING_NODE,
@@ -73,9 +67,11 @@ _BLOCK = 512  # pieces joined into one block of text at a time (memory: one obje
 
 
 def _join(pieces: list[Any]) -> str | bytes:
-    if all(p.__class__ is str for p in pieces):
+    """The pieces of text as one (str, or UTF-8 bytes when bytes came too)."""
+    try:
         return "".join(pieces)
-    return b"".join(p.encode("utf-8", "surrogatepass") if isinstance(p, str) else bytes(p) for p in pieces)
+    except TypeError:  # bytes among them
+        return b"".join(p.encode("utf-8", "surrogatepass") if isinstance(p, str) else bytes(p) for p in pieces)
 
 
 def _scalar_json(v: Any) -> str | bytes:
@@ -151,60 +147,52 @@ def _reads(ta: Any, depth: int) -> bool:
     return True
 
 
-class _Frame:
-    """An open container: its node, how its members are looked up, what it still needs."""
+# An open container's frame: a list, one per open container (cheaper to make than an object).
+UP = 0  # the parent's frame (None: the frame of the top level)
+KEY = 1  # where it sits in its parent (None: the top-level value)
+NODE = 2  # its position's node (None: judged with an enclosing value)
+SHAPE = 3  # the node its members follow (a discriminated union's variant once its tag is known)
+RAW = 4  # the raw container (the same object as in Parser.value)
+FIELDS = 5  # how its members are looked up: FIELDS.get(key, EXTRA), or ITEMS
+EXTRA = 6
+ITEMS = 7
+NEED = 8  # it must be validated whole when it closes
+HEIGHT = 9  # the most whole validations nested over any of its closed parts
+PART = 10  # its typed partial object (where its members go), once .partial has been read
+TAG_SEEN = 11  # a discriminated union's tag (part of error locations), or _NO_TAG
+PATH = 12  # its Path, once asked for
+DEPTH = 13  # open containers down to it, itself included
+DOOM = 14  # a part of it failed: it is validated whole when it closes, come what may
 
-    __slots__ = (
-        "_path",
-        "depth",
-        "doomed",
-        "extra",
-        "fields",
-        "height",
-        "items",
-        "key",
-        "need",
-        "node",
-        "parent",
-        "partial",
-        "shape",
-        "tag",
-        "value",
-    )
+Frame = list[Any]
 
-    def __init__(self, parent: _Frame | None, key: Any, node: Node | None, value: Any) -> None:
-        self.parent = parent
-        self.key = key  # where it sits in its parent (None: the top-level value)
-        self.node = node  # its position's node (None: judged with an enclosing value)
-        self.shape = node  # the node its members follow (a discriminated union's variant)
-        self.value = value  # the raw container (the same object as in Parser.value)
-        self.need = False  # it must be validated whole when it closes
-        self.doomed = False  # a part of it failed: validated whole when it closes, come what may
-        self.height = 0  # the most whole validations nested over any of its closed parts
-        self.partial: Any = None  # its typed partial value, once .partial has been read
-        self.tag: Any = _NO_TAG  # a discriminated union's tag, part of error locations
-        self._path: Path | None = None
-        self.depth: int = 0 if parent is None else parent.depth + 1
-        if node is None:
-            self.fields = self.extra = self.items = None
-        else:
-            self.fields, self.extra, self.items = node.lookup
 
-    @property
-    def path(self) -> Path:
-        p = self._path
-        if p is None:
-            if self.key is None or self.parent is None:
-                p = self._path = ROOT
-            else:
-                p = self._path = Path(self.parent.path, self.key)
-        return p
+def _frame(up: Frame | None, key: Any, node: Node | None, raw: Any, depth: int) -> Frame:
+    fields, extra, items = (None, None, None) if node is None else node.lookup
+    return [up, key, node, node, raw, fields, extra, items, False, 0, None, _NO_TAG, None, depth, False]
 
-    def loc_of(self, key: Any) -> Any:
-        """The error location pydantic gives a member's key (the key, or the field's name)."""
-        shape = self.shape
-        locs = shape.locs if shape is not None else None
-        return key if locs is None else locs.get(key, key)
+
+def _path_of(f: Frame) -> Path:
+    """The JSON path of a frame's container (built once per frame, O(1) from its parent's)."""
+    chain = []
+    x = f
+    while x[PATH] is None:
+        if x[KEY] is None or x[UP] is None:
+            x[PATH] = ROOT
+            break
+        chain.append(x)
+        x = x[UP]
+    p: Path = x[PATH]
+    for y in reversed(chain):
+        p = y[PATH] = Path(p, y[KEY])
+    return p
+
+
+def _loc_key(f: Frame, key: Any) -> Any:
+    """The error location pydantic gives a member's key (the key, or the field's name)."""
+    shape = f[SHAPE]
+    locs = shape.locs if shape is not None else None
+    return key if locs is None else locs.get(key, key)
 
 
 class Validated:
@@ -220,12 +208,12 @@ class Validated:
     __slots__ = ("_frame", "_path", "_value")
 
     def __init__(self, path: Sequence[str | int], value: Any) -> None:
-        self._frame: _Frame | None = None
+        self._frame: Frame | None = None
         self._path: Sequence[str | int] | Path | None = path
         self._value = value
 
     @classmethod
-    def _of(cls, frame: _Frame, value: Any = _UNSET) -> Validated:
+    def _of(cls, frame: Frame, value: Any = _UNSET) -> Validated:
         v = cls.__new__(cls)
         v._frame, v._path, v._value = frame, None, value
         return v
@@ -236,15 +224,17 @@ class Validated:
         p = self._path
         if p is None:
             assert self._frame is not None
-            p = self._path = self._frame.path
+            p = self._path = _path_of(self._frame)
         return p
 
     @property
     def value(self) -> Any:
         if self._value is _UNSET:
             frame = self._frame
-            assert frame is not None and frame.node is not None and frame.node.validator is not None
-            self._value = frame.node.validator.validate_json(_dumps(frame.value))
+            assert frame is not None
+            node: Node = frame[NODE]
+            assert node.validator is not None
+            self._value = node.validator.validate_json(_dumps(frame[RAW]))
         return self._value
 
     def __iter__(self) -> Iterator[Any]:
@@ -298,6 +288,42 @@ class ModelParser(Generic[T]):
     has returned.
     """
 
+    __slots__ = (
+        "__weakref__",
+        "_adapter",
+        "_append",
+        "_blocks",
+        "_checking",
+        "_closed",
+        "_complete",
+        "_deep",
+        "_error",
+        "_final",
+        "_final_error",
+        "_limit",
+        "_live",
+        "_new",
+        "_out",
+        "_parser",
+        "_pending",
+        "_pieces",
+        "_plan",
+        "_proot",
+        "_root",
+        "_send",
+        "_shown",
+        "_skey",
+        "_string",
+        "_strings",
+        "_too_deep",
+        "_top",
+        "_typed",
+        "engine",
+        "feed",
+    )
+
+    feed: Callable[[str | bytes], Sequence[Validated]]
+
     def __init__(
         self,
         tp: type[T] | Any,
@@ -321,13 +347,16 @@ class ModelParser(Generic[T]):
         self.engine = self._parser.engine
         self._send = self._parser.feed
         self._too_deep = json_depth_limit()
-        self._root = _Frame(None, None, root_node(self._plan), None)
-        self._root.fields, self._root.extra, self._root.items = None, None, self._root.node
-        self._root.shape = None
+        self._strings = self._plan.watch_strings  # a max_length to judge while strings are open
+        top = root_node(self._plan)
+        #: the frame of the top level (its one member is the document)
+        self._root: Frame = [None, None, top, None, None, None, None, top, False, 0, None, _NO_TAG, ROOT, 0, False]
         self._top = self._root  # the innermost open container's frame
         self._pieces: list[Any] = []  # the text: the latest pieces ...
+        self._append = self._pieces.append
         self._blocks: list[Any] = []  # ... and the earlier ones, joined in blocks
-        self._out: list[Validated] = []  # parts reported by the current feed
+        #: parts reported by the current feed: their frames (Validated made when handed out)
+        self._out: list[Any] = []
         self._pending = False  # the current feed left something to finish (see _after)
         self._checking = True  # early checks run (until the first failure)
         self._new: StreamValidationError | None = None  # found during the current feed
@@ -337,35 +366,60 @@ class ModelParser(Generic[T]):
         self._final: Any = _UNSET  # validate_json's result, once computed
         self._final_error: ValidationError | None = None
         self._closed = False
-        self._limit: tuple[_Frame, Any, Node] | None = None  # an open string with a max_length
-        self._string: tuple[_Frame, Any] | None = None  # the open string (frame, key)
+        self._limit: tuple[Frame, Any, Node] | None = None  # an open string with a max_length
+        self._string: Frame | None = None  # the open string: its container's frame ...
+        self._skey: Any = None  # ... and its key
         self._live = False  # the typed partial value is kept up to date
         #: pydantic's values of parts it validated before the typed partial value was first
         #: read: (id(container), key) -> (container, value)
         self._typed: dict[tuple[int, Any], tuple[Any, Any]] = {}
         self._proot: Any = None  # the typed partial value
-        self._shown: tuple[Any, Any, _Frame, Any] | None = None  # the open string in it
-        self.feed = self._feed
+        #: the open string in it: (the mapping holding it, its key there, raw container, key)
+        self._shown: tuple[Any, Any, Any, Any] | None = None
+        self.feed = self._feeder(live=False)
 
     # ---- feeding ------------------------------------------------------------------------
 
-    def _feed(self, delta: str | bytes) -> Sequence[Validated]:
-        """Parse and check ``delta``; return the parts it completed (see the class docstring)."""
-        if self._shown is not None:
-            self._unshow()
-        try:
-            self._send(delta)
-        except ParseError as e:
-            self._stop(e)
-            raise
-        pieces = self._pieces
-        pieces.append(delta)
-        if len(pieces) >= _BLOCK:
-            self._blocks.append(_join(pieces))
-            pieces.clear()
-        if self._pending:
-            return self._after()
-        return ()
+    def _feeder(self, live: bool) -> Callable[[str | bytes], Sequence[Validated]]:
+        """The ``feed`` function (a closure: a call costs less than a method's), plain or once
+        the typed partial value is kept up."""
+        send = self._send
+        append = self._append
+        after = self._after
+        stop = self._stop
+
+        def feed(delta: str | bytes) -> Sequence[Validated]:
+            """Parse and check ``delta``; return the parts it completed (see ModelParser)."""
+            try:
+                send(delta)
+            except ParseError as e:
+                stop(e)
+                raise
+            append(delta)
+            if self._pending:
+                return after()
+            return ()
+
+        def feed_live(delta: str | bytes) -> Sequence[Validated]:
+            """``feed``, letting go of the open string in the typed partial value while the
+            engine extends it (a second reference would make each append copy it)."""
+            shown = self._shown
+            if shown is not None:
+                shown[0][shown[1]] = ""
+            try:
+                send(delta)
+            except ParseError as e:
+                stop(e)
+                raise
+            append(delta)
+            if self._pending:
+                return after()
+            shown = self._shown
+            if shown is not None:
+                shown[0][shown[1]] = shown[2][shown[3]]
+            return ()
+
+        return feed_live if live else feed
 
     def _after(self) -> Sequence[Validated]:
         """What a feed leaves to do after parsing: the length of an open string, the final
@@ -377,7 +431,7 @@ class ModelParser(Generic[T]):
             limit = self._limit
             if limit is not None:
                 f, key, node = limit
-                text = self._parser.value if f is self._root else f.value[key]
+                text = self._parser.value if f is self._root else f[RAW][key]
                 if len(text) > node.max_chars:  # type: ignore[operator]
                     self._check_leaf(f, key, node, text)  # pydantic says how it is too long
                     self._limit = None
@@ -388,10 +442,10 @@ class ModelParser(Generic[T]):
             if self._final_error is not None:
                 self._fail(self._final_error, ())
             else:
-                self._out.append(Validated._of(self._root, self._final))
-        if self._shown is not None:
-            self._show()
-            self._pending = True
+                self._out.append((self._root, self._final))
+        shown = self._shown
+        if shown is not None:
+            shown[0][shown[1]] = shown[2][shown[3]]
         new = self._new
         if new is not None:
             self._new = None
@@ -403,7 +457,10 @@ class ModelParser(Generic[T]):
         if not out:
             return ()
         self._out = []
-        return out
+        if len(self._pieces) > _BLOCK:
+            self._compact()
+        made = Validated._of
+        return [made(x) if x.__class__ is list else made(*x) for x in out]
 
     def close(self) -> T:
         """The result: ``TypeAdapter(tp).validate_json(full_text)``, or its errors raised as a
@@ -429,16 +486,25 @@ class ModelParser(Generic[T]):
         self._closed = True
         return self._final  # type: ignore[no-any-return]
 
+    def _text(self) -> str | bytes:
+        """The text fed so far (a BOM the parser accepted left out)."""
+        text = _join([*self._blocks, *self._pieces])
+        if isinstance(text, bytes):
+            return text[3:] if text[:3] == b"\xef\xbb\xbf" else text
+        return text[1:] if text[:1] == "\ufeff" else text
+
     def _finish(self) -> None:
         """The one validation of the whole text that gives the answer."""
-        text = _join([*self._blocks, *self._pieces])
-        if text[:1] in ("\ufeff", b"\xef"):  # a BOM the parser accepted
-            text = text[3:] if isinstance(text, bytes) and text[:3] == b"\xef\xbb\xbf" else text[1:] if isinstance(text, str) else text
         try:
-            self._final = self._adapter.validate_json(text)
+            self._final = self._adapter.validate_json(self._text())
         except ValidationError as e:
             self._final = None
             self._final_error = e
+
+    def _compact(self) -> None:
+        """Join the pieces into one block (memory: one object instead of thousands)."""
+        self._blocks.append(_join(self._pieces))
+        self._pieces.clear()
 
     @property
     def consumed(self) -> int:
@@ -475,35 +541,84 @@ class ModelParser(Generic[T]):
     # ---- the events ---------------------------------------------------------------------
 
     def _event(self, kind: int, value: Any, key: Any) -> None:
-        """The engine's raw events (see :mod:`midstream.events`): the hot path of validation."""
-        if kind == EV_GROW or kind == EV_MEMBER:
-            return
+        """The engine's raw events (see :mod:`midstream.events`): the hot path of validation.
+
+        Kinds: EV_OPEN 0, EV_MEMBER 1, EV_STRING 2, EV_GROW 3, EV_SCALAR 4, EV_CLOSE 5; frame
+        slots as literals (see the frame layout above): 0 UP, 2 NODE, 3 SHAPE, 4 RAW,
+        5 FIELDS, 6 EXTRA, 7 ITEMS, 8 NEED, 9 HEIGHT, 10 PART, 13 DEPTH."""
+        if kind == 3 or kind == 1:
+            return  # a string grew, a key completed: nothing to judge
         f = self._top
-        if kind == EV_SCALAR or (kind == EV_CLOSE and value.__class__ is str):
-            fields = f.fields
-            n = f.items if fields is None else fields.get(key, f.extra)
-            if kind == EV_CLOSE:
-                self._string = None
+        if kind == 4 or (kind == 5 and value.__class__ is str):  # a scalar or string is complete
+            if kind == 5:
+                self._string = self._shown = None
+            fields = f[5]
+            n = f[7] if fields is None else fields.get(key, f[6])
             if n is None:
                 return
-            if value.__class__ in n.ok:
-                if f.partial is not None:
+            if value.__class__ in n.ok:  # valid as parsed
+                if f[10] is not None:
                     self._put(f, key, float(value) if n.floats and value.__class__ is int else value)
                 return
             self._leaf(f, n, key, value)
-        elif kind == EV_OPEN:
-            self._open(f, value, key)
-        elif kind == EV_CLOSE:
-            self._close(f)
-        elif kind == EV_STRING:
-            self._open_string(f, value, key)
+        elif kind == 5:  # a container closed
+            up = f[0]
+            self._top = up
+            n = f[2]
+            if n is None or not self._checking:
+                if f[9] > up[9]:
+                    up[9] = f[9]
+                if up is self._root:
+                    self._complete = self._pending = True
+                return
+            if n.plain and not f[8]:  # the usual case: a container judged by its shape alone
+                raw = f[4]
+                for keys in n.required:
+                    for k in keys:
+                        if k in raw:
+                            break
+                    else:
+                        self._close(f, up, n)
+                        return
+                if up is self._root:
+                    self._complete = self._pending = True
+                    return
+                if f[9] > up[9]:
+                    up[9] = f[9]
+                if f[9] <= MAX_WHOLE_NESTING:
+                    self._out.append(f)
+                    self._pending = True
+                return
+            self._close(f, up, n)
+        elif kind == 0:  # a container opened
+            fields = f[5]
+            n = f[7] if fields is None else fields.get(key, f[6])
+            if n is not None and n.container is not value.__class__:  # (special nodes have none)
+                n = self._special_open(f, n, key, value)
+            depth = f[13] + 1
+            if n is None:
+                child = [f, key, None, None, value, None, None, None, False, 0, None, _NO_TAG, None, depth, False]
+            else:
+                fields, extra, items = n.lookup
+                child = [f, key, n, n, value, fields, extra, items, False, 0, None, _NO_TAG, None, depth, False]
+            if depth > self._too_deep:
+                child[5] = child[6] = None
+                child[7] = TOO_DEEP_NODE
+            self._top = child
+            if f[10] is not None:
+                self._adopt_partial(f, child)
+        elif kind == 2:  # a string opened (and stays open)
+            self._string = f
+            self._skey = key
+            if self._strings or f[10] is not None or f[7] is TOO_DEEP_NODE:  # a limit, .partial
+                self._open_string(f, value, key)
 
-    def _leaf(self, f: _Frame, n: Node, key: Any, value: Any) -> None:
+    def _leaf(self, f: Frame, n: Node, key: Any, value: Any) -> None:
         """A scalar or string completed where the fast filter could not say it is valid."""
         special = n.special
         if special:
             if special == PENDING or special == DEFERRED:
-                f.need = True  # its object will be validated whole
+                f[NEED] = True  # its object will be validated whole
             elif special == TAG:
                 self._tag(f, n, key, value)
             elif special == FORBIDDEN:
@@ -514,23 +629,24 @@ class ModelParser(Generic[T]):
                 assert n.inner is not None and n.inner.items is not None
                 n = n.inner.items
                 if value.__class__ in n.ok:
-                    if f.partial is not None:
-                        self._put(f, key, value)
+                    if f[PART] is not None:
+                        self._put(f, key, float(value) if n.floats and value.__class__ is int else value)
                     return
                 self._check_leaf(f, key, n, value)
                 return
             elif special == TOO_DEEP:
                 self._deep = self._pending = True
-            else:  # ROOT: a top-level scalar is the whole document
+            else:  # TOP: a top-level scalar is the whole document
                 self._complete = self._pending = True
                 self._limit = None
-            if f.partial is not None:
+            if f[PART] is not None:
                 self._put(f, key, value)
             return
         self._check_leaf(f, key, n, value)
 
-    def _check_leaf(self, f: _Frame, key: Any, n: Node, value: Any) -> None:
-        if self._limit is not None and self._limit[0] is f and self._limit[1] == key:
+    def _check_leaf(self, f: Frame, key: Any, n: Node, value: Any) -> None:
+        limit = self._limit
+        if limit is not None and limit[0] is f and limit[1] == key:
             self._limit = None  # the string has closed: judged whole now
         if self._checking:
             values = n.values
@@ -546,49 +662,36 @@ class ModelParser(Generic[T]):
                     else:
                         if typed is not value:
                             value = typed
-                            if f.partial is None and f is not self._root:
-                                self._typed[id(f.value), key] = (f.value, typed)
-        if f.partial is not None:
+                            if f[PART] is None and f is not self._root:
+                                self._typed[id(f[RAW]), key] = (f[RAW], typed)
+        if f[PART] is not None:
             self._put(f, key, value)
 
-    def _open(self, f: _Frame, value: Any, key: Any) -> None:
-        fields = f.fields
-        n = f.items if fields is None else fields.get(key, f.extra)
-        if n is not None and n.special:
-            n = self._special_open(f, n, key)
-        child = _Frame(f, key, n, value)
-        if n is not None and n.container is not value.__class__ and n.container is not None:
-            child.fields = child.extra = child.items = None  # not the container it expects:
-            child.need = True  # pydantic says so when it closes
-            child.shape = None
-        if child.depth > self._too_deep:
-            child.fields = child.extra = None
-            child.items = TOO_DEEP_NODE
-        self._top = child
-        if f.partial is not None:
-            self._adopt_partial(f, child)
-
-    def _special_open(self, f: _Frame, n: Node, key: Any) -> Node | None:
-        """A container begins where a special node stands: the node its frame follows."""
+    def _special_open(self, f: Frame, n: Node, key: Any, value: Any) -> Node | None:
+        """A container begins where the node is special, or is not the container the node
+        expects: the node its frame follows (None: it is judged with an enclosing value)."""
         special = n.special
         if special == COUNTED:
             self._count(f, n)
             assert n.inner is not None
-            return n.inner.items
-        if special == PENDING or special == DEFERRED or special == TAG:
-            f.need = True  # (a tag that is a container is no tag: the union reports it)
+            n = n.inner.items  # type: ignore[assignment]
+        elif special == PENDING or special == DEFERRED or special == TAG:
+            f[NEED] = True  # (a tag that is a container is no tag: the union reports it)
             return None
-        if special == FORBIDDEN:
+        elif special == FORBIDDEN:
             return n  # fails when it closes, with its value
-        if special == TOO_DEEP:
+        elif special == TOO_DEEP:
             self._deep = self._pending = True
             return None
-        return n.inner  # ROOT
+        elif special == TOP:
+            n = n.inner  # type: ignore[assignment]
+        if n is not None and n.container is not None and n.container is not value.__class__:
+            return _mismatched(n)  # pydantic says so when it closes (list_type, ...)
+        return n
 
-    def _open_string(self, f: _Frame, text: str, key: Any) -> None:
-        self._string = (f, key)
-        fields = f.fields
-        n = f.items if fields is None else fields.get(key, f.extra)
+    def _open_string(self, f: Frame, text: str, key: Any) -> None:
+        fields = f[FIELDS]
+        n = f[ITEMS] if fields is None else fields.get(key, f[EXTRA])
         if n is not None and n.special:
             special = n.special
             if special == COUNTED:
@@ -605,124 +708,134 @@ class ModelParser(Generic[T]):
         if n is not None and n.max_chars is not None and self._checking:
             self._limit = (f, key, n)
             self._pending = True
-        if f.partial is not None:
+        if f[PART] is not None:
             self._put(f, key, text)
             self._show_string(f, key)
 
-    def _close(self, f: _Frame) -> None:
-        """A container closed: its own checks, then what its parent learns from it."""
-        parent = f.parent
-        assert parent is not None
-        self._top = parent
-        n = f.node
-        h = f.height
+    def _close(self, f: Frame, up: Frame, n: Node) -> None:
+        """A container at a checked position closed: its own checks, what its parent learns."""
+        h = f[HEIGHT]
         validated = _UNSET
-        if n is not None and self._checking:
-            if n.special:
-                if n.special == FORBIDDEN:
-                    self._forbidden(parent, f.key, f.value)
-                n = None
-            elif n.kind != ANY:
-                need = f.need or n.whole or n.kind == LEAF
-                if not need:
-                    need = self._misshapen(f)
-                if need:
-                    h += 1
-                    if parent is not self._root and (h <= MAX_WHOLE_NESTING or f.doomed):
-                        validator = n.validator
-                        if validator is not None:
-                            try:
-                                validated = validator.validate_json(_dumps(f.value))
-                            except ValidationError as e:
-                                self._fail(e, self._loc(f), parent)
-                                n = None
-                            except Exception:  # not pydantic's verdict: the final one decides
-                                h = MAX_WHOLE_NESTING + 1
-                if h <= MAX_WHOLE_NESTING and n is not None and parent is not self._root:
-                    self._out.append(Validated._of(f, validated))
-                    self._pending = True
-        if h > parent.height:
-            parent.height = h
-        if parent is self._root:
+        root = up is self._root
+        if n.special:
+            if n.special == FORBIDDEN:
+                self._forbidden(up, f[KEY], f[RAW])
+            elif n.special == MISMATCHED and not root:
+                h += 1
+                assert n.inner is not None
+                self._whole(f, up, n.inner, h)
+        elif n.kind != ANY:
+            if f[NEED] or n.whole or n.kind == LEAF:
+                need = True
+            else:  # the shape filter: only asks pydantic, never fails anything itself
+                shape = f[SHAPE]
+                raw = f[RAW]
+                need = False
+                if shape.kind == OBJECT:
+                    for keys in shape.required:
+                        for k in keys:
+                            if k in raw:
+                                break
+                        else:
+                            need = True
+                            break
+                elif shape.kind == TAGGED:
+                    need = True  # its tag never came
+                if (shape.min_len is not None and len(raw) < shape.min_len) or (
+                    shape.max_len is not None and len(raw) > shape.max_len
+                ):
+                    need = True
+            if need and not root:
+                h += 1
+                if h <= MAX_WHOLE_NESTING or f[DOOM]:
+                    validated = self._whole(f, up, n, h)
+                    if validated is _FAILED:
+                        return
+                    if validated is _UNSET:
+                        h = MAX_WHOLE_NESTING + 1
+            if h <= MAX_WHOLE_NESTING and not root:
+                self._out.append(f if validated is _UNSET else (f, validated))
+                self._pending = True
+        if h > up[HEIGHT]:
+            up[HEIGHT] = h
+        if root:
             self._complete = self._pending = True
             self._limit = None
-        elif validated is not _UNSET:
-            if parent.partial is not None:
-                self._put(parent, f.key, validated)
+        elif validated is not _UNSET and validated is not _FAILED:
+            if up[PART] is not None:
+                self._put(up, f[KEY], validated)
             elif not self._live:
-                self._typed[id(parent.value), f.key] = (parent.value, validated)
+                self._typed[id(up[RAW]), f[KEY]] = (up[RAW], validated)
 
-    def _misshapen(self, f: _Frame) -> bool:
-        """Whether a closed container may not have the shape its node requires (the filter:
-        True only asks pydantic)."""
-        shape = f.shape
-        assert shape is not None
-        value = f.value
-        kind = shape.kind
-        if kind == TAGGED:
-            return True  # its tag never came
-        if kind == OBJECT:
-            for keys in shape.required:
-                for k in keys:
-                    if k in value:
-                        break
-                else:
-                    return True
-        if shape.min_len is not None and len(value) < shape.min_len:
-            return True
-        return shape.max_len is not None and len(value) > shape.max_len
+    def _whole(self, f: Frame, up: Frame, n: Node, h: int) -> Any:
+        """Validate a closed container whole at its position: pydantic's value, _FAILED (the
+        failure is recorded), or _UNSET (pydantic could not say: the final validation will)."""
+        if h > MAX_WHOLE_NESTING and not f[DOOM]:
+            return _UNSET
+        validator = n.validator
+        if validator is None:
+            return _UNSET
+        try:
+            return validator.validate_json(_dumps(f[RAW]))
+        except ValidationError as e:
+            self._fail(e, self._loc(f), up)
+            return _FAILED
+        except Exception:  # not pydantic's verdict: the final validation decides
+            return _UNSET
 
-    def _tag(self, f: _Frame, n: Node, key: Any, value: Any) -> None:
+    def _tag(self, f: Frame, n: Node, key: Any, value: Any) -> None:
         """The discriminator of a discriminated union's object is complete: its variant."""
         union = n.inner
         assert union is not None
         variant = union.variant(value)
         if variant is None:
-            f.need = True  # not a tag: the union says so when the object closes
-            f.fields, f.extra = {}, PENDING_NODE
+            f[NEED] = True  # not a tag: the union says so when the object closes
+            f[FIELDS], f[EXTRA] = {}, PENDING_NODE
             return
-        f.shape = variant
-        f.tag = value
-        f.fields, f.extra, f.items = variant.lookup
-        f.need = f.need or variant.whole
-        if f.partial is None and self._live and f.parent is not None and f.parent.partial is not None:
-            p = self._build(variant, f.value, f.depth)
-            self._put(f.parent, f.key, p)
-            f.partial = p if variant.wrapper is None else p.root
+        f[SHAPE] = variant
+        f[TAG_SEEN] = value
+        f[FIELDS], f[EXTRA], f[ITEMS] = variant.lookup
+        f[NEED] = f[NEED] or variant.whole
+        up = f[UP]
+        if f[PART] is None and self._live and up is not None and up[PART] is not None:
+            p = self._build(variant, f[RAW], f[DEPTH])
+            self._put(up, f[KEY], p)
+            f[PART] = p if variant.wrapper is None else p.root
 
-    def _count(self, f: _Frame, n: Node) -> None:
+    def _count(self, f: Frame, n: Node) -> None:
         """A list with max_length got an item: past the limit it can only get longer."""
         lst = n.inner
         assert lst is not None and lst.overflow is not None
-        if len(f.value) > lst.overflow and self._checking and f.node is not None:
-            validator = f.node.validator
+        if len(f[RAW]) > lst.overflow and self._checking and f[NODE] is not None:
+            validator = f[NODE].validator
             if validator is not None:
                 try:
-                    validator.validate_json(_dumps(f.value))
+                    validator.validate_json(_dumps(f[RAW]))
                 except ValidationError as e:
-                    self._fail(e, self._loc(f), f.parent)
+                    self._fail(e, self._loc(f), f[UP])
                 except Exception:
                     pass
 
-    def _forbidden(self, f: _Frame, key: Any, value: Any) -> None:
+    def _forbidden(self, f: Frame, key: Any, value: Any) -> None:
         """An unknown key under extra="forbid" has its value: pydantic's error for it."""
         if not self._checking:
             return
-        detail = InitErrorDetails(type="extra_forbidden", loc=(self._loc_key(f, key),), input=value)
-        err = ValidationError.from_exception_data(f.shape.cls.__name__ if f.shape and f.shape.cls else "Model", [detail])
-        self._fail(err, self._loc(f), f)
+        detail = InitErrorDetails(type="extra_forbidden", loc=(_loc_key(f, key),), input=value)
+        shape = f[SHAPE]
+        title = shape.cls.__name__ if shape is not None and shape.cls is not None else "Model"
+        self._fail(ValidationError.from_exception_data(title, [detail]), self._loc(f), f)
 
     def _fail_json(self) -> None:
         """A value sits inside more containers than pydantic's JSON parser reads: its error
         (validate_json of the text so far fails where the whole text does)."""
         self._deep = False
         try:
-            self._adapter.validate_json(_join([*self._blocks, *self._pieces]))
+            self._adapter.validate_json(self._text())
         except ValidationError as e:
             if e.errors()[0]["type"] == "json_invalid":
                 self._fail(e, ())
 
-    def _fail(self, error: ValidationError, loc: tuple[Any, ...], holder: _Frame | None = None) -> None:
+    def _fail(self, error: ValidationError, loc: tuple[Any, ...], holder: Frame | None = None) -> None:
         """Record an early failure (raised at the end of the feed); checks stop.
 
         ``holder`` is the open container holding the failed part. Inside a list with a
@@ -733,36 +846,33 @@ class ModelParser(Generic[T]):
         x = holder
         capped = None
         while x is not None:
-            if x.items is not None and x.items.special == COUNTED:
+            items = x[ITEMS]
+            if items is not None and items.special == COUNTED:
                 capped = x
-            x = x.parent
+            x = x[UP]
         if capped is not None:
-            capped.need = capped.doomed = True  # validated whole when it closes: its errors
+            capped[NEED] = capped[DOOM] = True  # validated whole when it closes: its errors
             return
         self._checking = False
         self._limit = None
         self._new = StreamValidationError(error, loc, self._parser.value, 0)
         self._pending = True
 
-    def _loc(self, f: _Frame, key: Any = _UNSET) -> tuple[Any, ...]:
+    def _loc(self, f: Frame, key: Any = _UNSET) -> tuple[Any, ...]:
         """pydantic's error location of frame ``f`` (and of its member ``key``). A frame's own
         tag is left out for the frame itself: its validator (the union's) puts it in."""
         out: list[Any] = []
         if key is not _UNSET and key is not None:
-            out.append(self._loc_key(f, key))
-        x: _Frame | None = f
-        while x is not None and x.parent is not None:
-            if x.tag is not _NO_TAG and (x is not f or key is not _UNSET):
-                out.append(x.tag)
-            if x.key is not None:
-                out.append(self._loc_key(x.parent, x.key))
-            x = x.parent
+            out.append(_loc_key(f, key))
+        x: Frame | None = f
+        while x is not None and x[UP] is not None:
+            if x[TAG_SEEN] is not _NO_TAG and (x is not f or key is not _UNSET):
+                out.append(x[TAG_SEEN])
+            if x[KEY] is not None:
+                out.append(_loc_key(x[UP], x[KEY]))
+            x = x[UP]
         out.reverse()
         return tuple(out)
-
-    @staticmethod
-    def _loc_key(f: _Frame, key: Any) -> Any:
-        return f.loc_of(key) if f.shape is not None else key
 
     # ---- the typed partial value ----------------------------------------------------------
 
@@ -785,50 +895,50 @@ class ModelParser(Generic[T]):
             return self._final
         if not self._live:
             self._make_live()
-        if self._shown is not None:
-            self._show()
-        if self._root.node is not None and self._proot is None:
+        if self._proot is None:
             return self._parser.value  # (a top-level scalar or string: as received)
         return self._proot
 
     def _make_live(self) -> None:
         """Build the typed partial value once (O(what was received)); events keep it up."""
         self._live = True
-        frames: list[_Frame] = []
+        if self.feed.__name__ == "feed":  # (not stopped by an error or by close())
+            self.feed = self._feeder(live=True)
+        frames: list[Frame] = []
         x = self._top
         while x is not self._root:
             frames.append(x)
-            assert x.parent is not None
-            x = x.parent
+            x = x[UP]
         frames.reverse()
-        root = self._plan
+        self._root[PART] = _RootHolder(self)
         if not frames:
-            if self._parser.value is None:
-                self._proot = self._empty(root)
-            else:
-                self._proot = None if self._parser.value.__class__ not in (dict, list) else self._build(root, self._parser.value, 1)
-            self._root.partial = _RootHolder(self)
+            raw = self._parser.value
+            if raw is None:
+                self._proot = self._empty(self._plan)
+            elif raw.__class__ is dict or raw.__class__ is list:
+                self._proot = self._build(self._plan, raw, 1)
             self._typed.clear()
             return
-        self._root.partial = _RootHolder(self)
-        parent = self._root
+        up = self._root
         for k, fr in enumerate(frames):
             nxt = frames[k + 1] if k + 1 < len(frames) else None
-            if parent.partial is None:
+            if up[PART] is None:
                 break  # (below an untyped container: nothing typed)
             obj, target = self._shell(fr)
-            fr.partial = target
-            self._put(parent, fr.key, obj)
+            fr[PART] = target
+            self._put(up, fr[KEY], obj)
             if target is not None:
-                items = fr.value.items() if fr.value.__class__ is dict else enumerate(fr.value)
-                for key, v in items:
-                    if nxt is not None and v is nxt.value and key == nxt.key:
+                raw = fr[RAW]
+                shape = fr[SHAPE]
+                for key in raw if raw.__class__ is dict else range(len(raw)):
+                    if nxt is not None and key == nxt[KEY] and raw[key] is nxt[RAW]:
                         continue  # the open child: its own frame, next
-                    self._put(fr, key, self._built(fr.shape.child(key) if fr.shape else None, fr.value, key, fr.depth + 1))
-            parent = fr
+                    child = shape.child(key) if shape is not None else None
+                    self._put(fr, key, self._built(child, raw, key, fr[DEPTH] + 1))
+            up = fr
         if self._string is not None:
-            sf, skey = self._string
-            if sf.partial is not None:
+            sf, skey = self._string, self._skey
+            if sf[PART] is not None:
                 self._show_string(sf, skey)
         self._typed.clear()
 
@@ -838,10 +948,10 @@ class ModelParser(Generic[T]):
             obj = self._new_object(n)
         elif n.kind == LIST:
             obj = []
-        elif n.kind == ANY or n.kind == LEAF or n.kind == TAGGED:
-            return None
-        else:
+        elif n.kind == DICT:
             obj = {}
+        else:
+            return None
         return self._wrap(n, obj)
 
     def _wrap(self, n: Node, obj: Any) -> Any:
@@ -873,23 +983,31 @@ class ModelParser(Generic[T]):
             object.__setattr__(obj, name, None)
         return obj
 
-    def _shell(self, f: _Frame) -> tuple[Any, Any]:
+    def _shell(self, f: Frame) -> tuple[Any, Any]:
         """The typed partial object of an open container (what its parent holds, and where its
         members go), or (the raw container, None) where it is not typed."""
-        n = f.shape
-        if n is None or n.kind == TAGGED or n.container is not f.value.__class__ or f.depth > self._too_deep:
-            return f.value, None
+        n = f[SHAPE]
+        raw = f[RAW]
+        if n is None or n.kind == TAGGED or n.container is not raw.__class__ or f[DEPTH] > self._too_deep:
+            return raw, None
         obj = self._new_object(n) if n.kind == OBJECT else [] if n.kind == LIST else {}
         return self._wrap(n, obj), obj
 
-    def _adopt_partial(self, f: _Frame, child: _Frame) -> None:
-        if f is self._root and self._proot is not None and child.shape is not None and child.shape.container is child.value.__class__ and child.shape.kind != TAGGED:
+    def _adopt_partial(self, f: Frame, child: Frame) -> None:
+        shape = child[SHAPE]
+        if (
+            f is self._root
+            and self._proot is not None
+            and shape is not None
+            and shape.container is child[RAW].__class__
+            and shape.kind != TAGGED
+        ):
             obj = self._proot  # the empty value shown before any input: it grows now
-            child.partial = obj.root if child.shape.wrapper is not None else obj
+            child[PART] = obj.root if shape.wrapper is not None else obj
             return
         obj, target = self._shell(child)
-        child.partial = target
-        self._put(f, child.key, obj)
+        child[PART] = target
+        self._put(f, child[KEY], obj)
 
     def _build(self, n: Node | None, raw: Any, depth: int) -> Any:
         """The typed partial value of a closed part (O(its size))."""
@@ -905,18 +1023,16 @@ class ModelParser(Generic[T]):
             return raw if variant is None else self._build(variant, raw, depth)
         if depth > self._too_deep or n.container is not cls:
             return raw
-        if n.kind == OBJECT and cls is dict:
+        if n.kind == OBJECT:
             obj = self._new_object(n)
-            f = _Frame(None, None, n, raw)
-            f.partial = obj
+            f = _frame(None, None, n, raw, depth)
+            f[PART] = obj
             for k in raw:
                 self._put(f, k, self._built(n.child(k), raw, k, depth + 1))
             return self._wrap(n, obj)
-        if n.kind == LIST and cls is list:
+        if n.kind == LIST:
             return self._wrap(n, [self._built(n.items, raw, k, depth + 1) for k in range(len(raw))])
-        if n.kind != OBJECT and n.kind != LIST and cls is dict:
-            return self._wrap(n, {k: self._built(n.items, raw, k, depth + 1) for k in raw})
-        return raw
+        return self._wrap(n, {k: self._built(n.items, raw, k, depth + 1) for k in raw})
 
     def _built(self, n: Node | None, container: Any, key: Any, depth: int) -> Any:
         """The typed partial value of ``container[key]``: pydantic's, if it validated it."""
@@ -925,9 +1041,9 @@ class ModelParser(Generic[T]):
             return typed[1]
         return self._build(n, container[key], depth)
 
-    def _put(self, f: _Frame, key: Any, value: Any) -> None:
+    def _put(self, f: Frame, key: Any, value: Any) -> None:
         """Set a member of ``f``'s typed partial object."""
-        obj = f.partial
+        obj = f[PART]
         cls = obj.__class__
         if cls is list:
             if key == len(obj):
@@ -935,7 +1051,7 @@ class ModelParser(Generic[T]):
             else:
                 obj[key] = value
         elif cls is dict:
-            shape = f.shape
+            shape = f[SHAPE]
             name = shape.names.get(key) if shape is not None and shape.kind == OBJECT else key
             if name is not None:
                 obj[name] = value
@@ -944,8 +1060,7 @@ class ModelParser(Generic[T]):
         elif cls is _RootHolder:
             self._proot = value
         else:  # a model or a dataclass
-            shape = f.shape
-            assert shape is not None
+            shape = f[SHAPE]
             name = shape.names.get(key)
             d = obj.__dict__
             if name is not None:
@@ -960,40 +1075,36 @@ class ModelParser(Generic[T]):
                 else:
                     d[key] = value
 
-    def _show_string(self, f: _Frame, key: Any) -> None:
-        """Remember where the open string sits in the typed partial value (see _unshow)."""
-        obj = f.partial
+    def _show_string(self, f: Frame, key: Any) -> None:
+        """Remember where the open string sits in the typed partial value: feed() lets go of it
+        while the engine extends it (a second reference would make each append copy it), then
+        puts its text so far back."""
+        obj = f[PART]
         if obj.__class__ is _RootHolder:
             return
-        if obj.__class__ is list or obj.__class__ is dict:
-            shape = f.shape
-            tkey = shape.names.get(key, key) if obj.__class__ is dict and shape is not None and shape.kind == OBJECT else key
-            self._shown = (obj, tkey, f, key)
+        shape = f[SHAPE]
+        raw = f[RAW]
+        if obj.__class__ is list:
+            self._shown = (obj, key, raw, key)
+        elif obj.__class__ is dict:
+            name = shape.names.get(key, key) if shape is not None and shape.kind == OBJECT else key
+            self._shown = (obj, name, raw, key)
         else:
-            assert f.shape is not None
-            name = f.shape.names.get(key)
+            name = shape.names.get(key)
             if name is not None:
-                self._shown = (obj.__dict__, name, f, key)
-        self._pending = True
+                self._shown = (obj.__dict__, name, raw, key)
 
-    def _show(self) -> None:
-        """Put the open string's text so far in the typed partial value (or forget it: closed)."""
-        assert self._shown is not None
-        target, tkey, f, key = self._shown
-        if self._string is None or self._string[0] is not f or self._string[1] != key:
-            self._shown = None  # it has closed (its final value is in place)
-            return
-        target[tkey] = f.value[key]
 
-    def _unshow(self) -> None:
-        """Before a feed: the typed partial value lets go of the open string, so the engine can
-        extend it in place (a second reference would make each append copy it)."""
-        assert self._shown is not None
-        target, tkey, f, key = self._shown
-        if self._string is not None and self._string[0] is f and self._string[1] == key:
-            target[tkey] = ""
-        else:
-            self._shown = None
+_FAILED: Any = object()
+
+
+def _mismatched(n: Node) -> Node:
+    """The special node of a container that is not the one ``n`` expects (a dict for a list)."""
+    m = n.mismatched
+    if m is None:
+        m = n.mismatched = Node(special=MISMATCHED)
+        m.inner = n
+    return m
 
 
 class _RootHolder:

@@ -64,6 +64,7 @@ TAG = 4  # the discriminator of a discriminated union's object
 COUNTED = 5  # an item of a list with max_length: fails as soon as the list is too long
 TOO_DEEP = 6  # a value inside 201 open containers: pydantic's JSON parser refuses it
 TOP = 7  # the top-level value
+MISMATCHED = 8  # a container that is not the one the node expects: pydantic judges it whole
 
 #: How many validations of a whole container may cover one character (see ModelParser): the
 #: innermost ones are done, larger ones wait for close(), so the cost stays linear.
@@ -98,9 +99,11 @@ class Node:
         "max_chars",
         "max_len",
         "min_len",
+        "mismatched",
         "names",
         "ok",
         "overflow",
+        "plain",
         "refs",
         "required",
         "schema",
@@ -108,6 +111,7 @@ class Node:
         "tag_key",
         "values",
         "variants",
+        "watch_strings",
         "whole",
         "wrapper",
     )
@@ -144,6 +148,11 @@ class Node:
         self.names: dict[str, str] = {}  # JSON key -> attribute name
         self.locs: dict[str, Any] | None = None  # JSON key -> error location, where they differ
         self.inner: Node | None = None  # special nodes: the node they stand in front of
+        self.mismatched: Node | None = None  # (its MISMATCHED special node, once made)
+        self.watch_strings = False  # (the root: some string has a max_length to watch)
+        #: a container here is judged by its required keys alone (no whole validation, no
+        #: length bound, not a union): the fast path of a closing container
+        self.plain = False
         #: the container class the structure expects (dict or list; None: no structure)
         self.container: type | None = None
         #: how a frame of a container here looks its members up: (fields, extra, items)
@@ -559,11 +568,19 @@ def _compile_plan(tp: Any) -> tuple[TypeAdapter[Any], Node]:
     root = compiler.node(schema, schema.get("config"))
     for node in compiler.nodes.values():
         _set_lookup(node)
+    root.watch_strings = any(n.max_chars is not None for n in compiler.nodes.values())
     return adapter, root
 
 
 def _set_lookup(node: Node) -> None:
     node.container = list if node.kind == LIST else dict if node.kind in (OBJECT, DICT, TAGGED) else None
+    node.plain = (
+        node.kind in (OBJECT, LIST, DICT)
+        and not node.whole
+        and not node.special
+        and node.min_len is None
+        and node.max_len is None
+    )
     if node.kind == OBJECT:
         node.lookup = (node.fields, node.extra, None)
     elif node.kind == LIST:
