@@ -450,6 +450,8 @@ class ModelParser(Generic[T]):
         if new is not None:
             self._new = None
             self._out = []
+            if new.path or new.errors()[0]["type"] != "json_invalid":
+                new = self._json_error() or new
             new.consumed = self.consumed
             self._error = self._error or new
             raise new
@@ -824,6 +826,17 @@ class ModelParser(Generic[T]):
         shape = f[SHAPE]
         title = shape.cls.__name__ if shape is not None and shape.cls is not None else "Model"
         self._fail(ValidationError.from_exception_data(title, [detail]), self._loc(f), f)
+
+    def _json_error(self) -> StreamValidationError | None:
+        """The error of a text pydantic's JSON parser refuses before its end (a lone surrogate
+        escape, too deep a value): pydantic reports that alone, whatever else is wrong."""
+        try:
+            self._adapter.validate_json(self._text())
+        except ValidationError as e:
+            first = e.errors()[0]
+            if first["type"] == "json_invalid" and "EOF" not in first["msg"]:
+                return StreamValidationError(e, (), self._parser.value, 0)
+        return None
 
     def _fail_json(self) -> None:
         """A value sits inside more containers than pydantic's JSON parser reads: its error

@@ -25,7 +25,8 @@ for the enclosing value, which is validated whole when it closes) into:
   custom ``__init__``, a union without a string discriminator, a callable or nested
   discriminator, a fixed-length tuple, and leaves of every other kind (dates, ``Json[...]``, ...);
 * a field whose schema holds a validator that takes ``info`` (it may read ``info.data``, the other
-  fields): the whole field waits for its object (:data:`DEFER`), validated whole when it closes;
+  fields): the whole field waits for its object (:data:`DEFER_NODE`), validated whole when it
+  closes;
 * members given by ``AliasPath`` / ``AliasChoices``, and a field's name besides its alias
   (``populate_by_name``: given both, pydantic takes the alias's value wherever it stands): they
   wait for their object too.
@@ -34,6 +35,15 @@ for the enclosing value, which is validated whole when it closes) into:
 and the position with the validator is validated whole when it closes (``whole``). So is a
 model with a ``model_post_init`` of its own, a dict whose keys pydantic converts, and an object
 of a discriminated union whose tag came after some of its members.
+
+**Length limits** are judged as soon as they are certain: a string with a ``max_length`` (and no
+transform) while it is open, a ``list`` with a ``max_length`` as the item too many begins. Inside
+such a list an item's failure waits for the list (pydantic reports only ``too_long`` when the
+list ends up too long). **Depth**: a value inside more containers than pydantic's JSON parser
+reads fails as it begins (the limit is found at run time).
+
+Whole validations nest at most :data:`MAX_WHOLE_NESTING` deep over any part (the innermost ones
+are done; a larger one waits for the final validation), so the cost stays linear at any depth.
 """
 
 from __future__ import annotations
