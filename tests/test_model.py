@@ -197,6 +197,15 @@ def test_the_answer_is_validate_json(tp: Any, text: str) -> None:
     assert Doubled.model_validate_json('{"a": 3}').a == 6
 
 
+def test_list_over_max_length_fails_as_the_item_begins() -> None:
+    class Capped(BaseModel):
+        tags: Annotated[list[str], Field(max_length=2)] = []
+
+    text = '{"tags": ["a", "b", "c"]}'
+    e = fails_at(Capped, text, close_of(text, '"b", "'))
+    assert error_keys(e) == [("too_long", ("tags",))]
+
+
 def test_inf_and_nan_settings() -> None:
     """Issue 3: 1e400 is parsed as inf and judged as pydantic judges inf."""
 

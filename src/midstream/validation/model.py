@@ -99,23 +99,9 @@ def _dumps(v: Any) -> str | bytes:
         text = orjson.dumps(v)
     except (TypeError, orjson.JSONEncodeError):  # integers beyond 64 bits, lone surrogates
         return json.dumps(v)
-    if b"null" in text and _has_nonfinite(v):  # orjson writes inf as null
-        return json.dumps(v)  # (writes Infinity)
+    if b"null" in text:  # orjson writes inf as null: the stdlib writes Infinity
+        return json.dumps(v)
     return text
-
-
-def _has_nonfinite(v: Any) -> bool:
-    todo = [v]
-    while todo:
-        x = todo.pop()
-        if x.__class__ is float:
-            if x - x != 0:
-                return True
-        elif x.__class__ is dict:
-            todo.extend(x.values())
-        elif x.__class__ is list:
-            todo.extend(x)
-    return False
 
 
 _json_depth: int | None = None

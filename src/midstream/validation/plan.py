@@ -159,7 +159,8 @@ class Node:
         self.locs: dict[str, Any] | None = None  # JSON key -> error location, where they differ
         self.inner: Node | None = None  # special nodes: the node they stand in front of
         self.mismatched: Node | None = None  # (its MISMATCHED special node, once made)
-        self.watch_strings = False  # (the root: some string has a max_length to watch)
+        #: (the root) a string has a max_length to watch while open, or a list one to count
+        self.watch_strings = False
         #: a container here is judged by its required keys alone (no whole validation, no
         #: length bound, not a union): the fast path of a closing container
         self.plain = False
@@ -578,7 +579,7 @@ def _compile_plan(tp: Any) -> tuple[TypeAdapter[Any], Node]:
     root = compiler.node(schema, schema.get("config"))
     for node in compiler.nodes.values():
         _set_lookup(node)
-    root.watch_strings = any(n.max_chars is not None for n in compiler.nodes.values())
+    root.watch_strings = any(n.max_chars is not None or n.overflow is not None for n in compiler.nodes.values())
     return adapter, root
 
 
