@@ -23,8 +23,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzz.oracle import C_ENGINE, ENGINE_OPTIONS, engines_agree
-from tests.corpus import TEST_PARSING, chunkings, random_splits
+from support.corpus import TEST_PARSING, chunkings, random_splits
+from support.oracle import C_ENGINE, ENGINE_OPTIONS, engines_agree
 from tests.strategies import mutated, splits
 
 if C_ENGINE is None:  # (the oracle binds it directly: it runs whichever engine is selected)
@@ -132,8 +132,8 @@ def maybe_big_int_cases() -> list[bytes]:
 
 
 def test_maybe_big_int_matches_the_python_check() -> None:
-    from fuzz.oracle import _cengine
     from midstream.jsonl import _py_maybe_big_int
+    from support.oracle import _cengine
 
     cases = maybe_big_int_cases()
     verdicts = [_py_maybe_big_int(data) for data in cases]
@@ -153,7 +153,7 @@ def test_maybe_big_int_matches_the_python_check() -> None:
     ).map(b"".join)
 )
 def test_maybe_big_int_matches_on_any_bytes(data: bytes) -> None:
-    from fuzz.oracle import _cengine
     from midstream.jsonl import _py_maybe_big_int
+    from support.oracle import _cengine
 
     assert _cengine.maybe_big_int(data) is _py_maybe_big_int(data)

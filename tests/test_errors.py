@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from fuzz.oracle import snapshot
 from midstream import IncompleteJSONError, JSONLParser, LimitExceededError, ParseError, Parser
-from tests.corpus import random_splits
+from support.corpus import random_splits
+from support.oracle import snapshot
 from tests.strategies import mutated, splits
 
 

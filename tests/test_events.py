@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzz.oracle import same
 from midstream import Parser
 from midstream.events import (
     ROOT,
@@ -31,6 +30,7 @@ from midstream.events import (
     StringGrew,
     StringOpened,
 )
+from support.oracle import same
 from tests.strategies import documents, json_values, splits
 
 
