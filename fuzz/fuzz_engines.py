@@ -2,7 +2,9 @@
 
     python fuzz/fuzz_engines.py [libFuzzer options] [corpus dirs]   (see fuzz/README.md)
 
-Coverage guidance comes from the Python engine, which runs every input beside the C one.
+Compared: every feed's result and partial value, every raw event (kind, value, key), and the
+error if any (see oracle.check_engines). Coverage guidance comes from the Python engine, which
+runs every input beside the C one.
 """
 
 from _run import fuzz
