@@ -529,28 +529,32 @@ class ModelParser(Generic[T]):
     # ---- the events ---------------------------------------------------------------------
 
     def _event(self, kind: int, value: Any, key: Any) -> None:
-        """The engine's raw events (see :mod:`midstream.events`): the hot path of validation.
+        """The engine's raw events (see :mod:`midstream.events`): the hot path of validation,
+        its tests ordered by how often each kind comes.
 
         Kinds: EV_OPEN 0, EV_MEMBER 1, EV_STRING 2, EV_GROW 3, EV_SCALAR 4, EV_CLOSE 5; frame
-        slots as literals (see the frame layout above): 0 UP, 2 NODE, 3 SHAPE, 4 RAW,
-        5 FIELDS, 6 EXTRA, 7 ITEMS, 8 NEED, 9 HEIGHT, 10 PART, 13 DEPTH."""
+        slots as literals (see the frame layout above): 0 UP, 2 NODE, 4 RAW, 5 FIELDS, 6 EXTRA,
+        7 ITEMS, 8 NEED, 9 HEIGHT, 10 PART, 13 DEPTH."""
         if kind == 3 or kind == 1:
             return  # a string grew, a key completed: nothing to judge
-        f = self._top
-        if kind == 4 or (kind == 5 and value.__class__ is str):  # a scalar or string is complete
-            if kind == 5:
-                self._string = self._shown = None
+        if kind == 4:  # a scalar (or a string that arrived whole) is complete
+            f = self._top
             fields = f[5]
             n = f[7] if fields is None else fields.get(key, f[6])
-            if n is None:
-                return
-            if value.__class__ in n.ok:  # valid as parsed
-                if f[10] is not None:
-                    self._put(f, key, float(value) if n.floats and value.__class__ is int else value)
-                return
+            if n is None or (value.__class__ in n.ok and f[10] is None):
+                return  # nothing to judge here, or valid as parsed
             self._leaf(f, n, key, value)
-        elif kind == 5:  # a container closed
-            up = f[0]
+        elif kind == 5:
+            f = self._top
+            if value.__class__ is str:  # a string that was open is complete
+                self._string = self._shown = None
+                fields = f[5]
+                n = f[7] if fields is None else fields.get(key, f[6])
+                if n is None or (value.__class__ in n.ok and f[10] is None):
+                    return
+                self._leaf(f, n, key, value)
+                return
+            up = f[0]  # a container closed
             self._top = up
             n = f[2]
             if n is None or not self._checking:
@@ -559,15 +563,8 @@ class ModelParser(Generic[T]):
                 if up is self._root:
                     self._complete = self._pending = True
                 return
-            if n.plain and not f[8]:  # the usual case: a container judged by its shape alone
-                raw = f[4]
-                for keys in n.required:
-                    for k in keys:
-                        if k in raw:
-                            break
-                    else:
-                        self._close(f, up, n)
-                        return
+            if n.plain and not f[8] and (n.required_set is None or value.keys() >= n.required_set):
+                # the usual case: a container whose required keys are there, judged by that
                 if up is self._root:
                     self._complete = self._pending = True
                     return
@@ -579,6 +576,7 @@ class ModelParser(Generic[T]):
                 return
             self._close(f, up, n)
         elif kind == 0:  # a container opened
+            f = self._top
             fields = f[5]
             n = f[7] if fields is None else fields.get(key, f[6])
             if n is not None and n.container is not value.__class__:  # (special nodes have none)
@@ -596,13 +594,18 @@ class ModelParser(Generic[T]):
             if f[10] is not None:
                 self._adopt_partial(f, child)
         elif kind == 2:  # a string opened (and stays open)
+            f = self._top
             self._string = f
             self._skey = key
             if self._strings or f[10] is not None or f[7] is TOO_DEEP_NODE:  # a limit, .partial
                 self._open_string(f, value, key)
 
     def _leaf(self, f: Frame, n: Node, key: Any, value: Any) -> None:
-        """A scalar or string completed where the fast filter could not say it is valid."""
+        """A scalar or string completed where the fast filter could not say it is valid, or
+        where the typed partial value takes it."""
+        if value.__class__ in n.ok:  # valid as parsed: into the typed partial value
+            self._put(f, key, float(value) if n.floats and value.__class__ is int else value)
+            return
         special = n.special
         if special:
             if special == PENDING or special == DEFERRED:

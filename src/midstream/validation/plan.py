@@ -116,6 +116,7 @@ class Node:
         "plain",
         "refs",
         "required",
+        "required_set",
         "schema",
         "special",
         "tag_key",
@@ -146,6 +147,9 @@ class Node:
         self.items: Node | None = None  # LIST items, DICT values
         self.whole = False  # a value closing here is validated whole (by its validator)
         self.required: tuple[tuple[str, ...], ...] = ()  # OBJECT: one key of each must be there
+        #: OBJECT: the required keys when each has one (a set to compare with the keys at once);
+        #: None where some field takes one of several keys (plain containers never have that)
+        self.required_set: frozenset[str] | None = None
         self.min_len: int | None = None
         self.max_len: int | None = None
         self.overflow: int | None = None  # LIST: max_length, failed as soon as exceeded
@@ -585,12 +589,15 @@ def _compile_plan(tp: Any) -> tuple[TypeAdapter[Any], Node]:
 
 def _set_lookup(node: Node) -> None:
     node.container = list if node.kind == LIST else dict if node.kind in (OBJECT, DICT, TAGGED) else None
+    node.required_set = frozenset(k[0] for k in node.required) if node.kind == OBJECT else None
+    alternatives = any(len(k) > 1 for k in node.required)
     node.plain = (
         node.kind in (OBJECT, LIST, DICT)
         and not node.whole
         and not node.special
         and node.min_len is None
         and node.max_len is None
+        and not alternatives
     )
     if node.kind == OBJECT:
         node.lookup = (node.fields, node.extra, None)
