@@ -22,7 +22,7 @@ import tempfile
 
 CHILD = """
 import sys
-from benchmarks.docs import deltas, llm_document
+from support.docs import deltas, llm_document
 from midstream import Parser
 passes, size, engine, events = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
 parts = deltas(llm_document(size))
