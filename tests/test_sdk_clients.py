@@ -31,7 +31,8 @@ from pydantic import BaseModel
 
 from midstream import StreamValidationError
 from midstream.integrations.updates import IncompleteStreamError, aupdates, updates
-from tests.replay_server import INDEX, ROOT, ReplayServer, Served
+from support.corpus import ROOT
+from tests.replay_server import INDEX, ReplayServer, Served
 from tests.test_updates import (
     City,
     Run,
