@@ -593,6 +593,8 @@ class ModelParser(Generic[T]):
             self._top = child
             if f[10] is not None:
                 self._adopt_partial(f, child)
+            if len(self._pieces) > _BLOCK:
+                self._compact()
         elif kind == 2:  # a string opened (and stays open)
             f = self._top
             self._string = f
