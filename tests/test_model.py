@@ -653,6 +653,17 @@ def test_error_carries_where_and_what() -> None:
     assert e.value.consumed == e.value.offset == len('{"id": 1, "items": [{"SKU": "a"}')
 
 
+def test_the_text_is_kept_in_blocks() -> None:
+    """The text kept for the final validation is joined in blocks as the stream goes: one
+    object per block, not one per delta."""
+    text = json.dumps([{"SKU": f"s{k}", "qty": k} for k in range(400)])
+    p = ModelParser(list[Item])
+    for k in range(0, len(text), 2):
+        p.feed(text[k : k + 2])
+    assert len(p._pieces) <= 2 * model_module._BLOCK and len(p._blocks) < len(text) // 2 // model_module._BLOCK + 2
+    assert p.close() == TypeAdapter(list[Item]).validate_json(text)
+
+
 def test_bytes_and_str_pieces() -> None:
     text = '{"city": "Zürich", "days": [1]}'
     raw = b"\xef\xbb\xbf" + text.encode()

@@ -436,7 +436,9 @@ class ModelParser(Generic[T]):
         if new is not None:
             self._new = None
             self._out = []
-            if new.path or new.errors()[0]["type"] != "json_invalid":
+            if new.validation_error is not self._final_error and (
+                new.path or new.errors()[0]["type"] != "json_invalid"
+            ):
                 new = self._json_error() or new
             new.consumed = self.consumed
             self._error = self._error or new
@@ -593,6 +595,8 @@ class ModelParser(Generic[T]):
             self._top = child
             if f[10] is not None:
                 self._adopt_partial(f, child)
+            if len(self._pieces) > _BLOCK:
+                self._compact()
         elif kind == 2:  # a string opened (and stays open)
             f = self._top
             self._string = f
