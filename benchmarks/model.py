@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.docs import deltas, llm_document, llm_models
+from support.docs import deltas, llm_document, llm_models
 
 Timer = Callable[[], Any]
 

@@ -391,11 +391,11 @@ def test_leaving_the_loop_closes_the_stream(server: ReplayServer, way: str) -> N
     stopped_early(served(server, name))
 
 
-# -- the examples of docs/integrations.md run as shown ---------------------------------------------
+# -- the README's provider examples run as shown ------------------------------------------------------
 
 DOC_EXAMPLES = re.findall(
     r"<!-- replay: (\S+) -->\n```python\n(.*?)```",
-    (ROOT / "docs" / "integrations.md").read_text("utf-8"),
+    (ROOT / "README.md").read_text("utf-8"),
     re.S,
 )
 
@@ -412,7 +412,7 @@ def test_docs_examples_print_what_they_say(
     expected = [line[3:] for line in code.splitlines() if line.startswith("#> ")]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, f"docs/integrations.md ({name})", "exec"), {"__name__": "docs"})
+        exec(compile(code, f"README.md ({name})", "exec"), {"__name__": "docs"})
     assert out.getvalue().splitlines() == expected
     assert expected
 
