@@ -36,11 +36,10 @@ same dict or list, grown in place by later deltas, so reading it costs nothing. 
 one SSE event are handed out before the next event is read, so a value read when its update
 arrives is the channel's value after that event; keep a snapshot with ``copy.deepcopy``.
 
-Text channels are parsed with ``Parser(trailing="ignore")`` after :class:`Unwrap`; an engine
-that does not take ``trailing`` yet is fed up to the closing bracket of the value instead (the
-text is cut at each ``}`` / ``]`` of a delta until the parser says the value is complete). A
-model channel is fed that way too (``ModelParser`` reads no further than its value), a plain
-``Parser`` beside it telling where the value ends.
+Text channels are parsed with ``Parser(trailing="ignore")`` after :class:`Unwrap`. A model
+channel is fed up to the closing bracket of its value (the text is cut at each ``}`` / ``]`` of
+a delta until a plain ``Parser`` beside it says the value is complete), since ``ModelParser``
+reads no further than its value.
 
 ``done`` is ``True`` on exactly one update of a channel that completes: the one whose delta
 completes its value (and, with a model, validates it), which may come before the provider says
@@ -291,19 +290,6 @@ def _feed_to_end(feed: Callable[[str], Sequence[Any]], piece: str) -> int:
     return -1
 
 
-def _until_end(feed: Callable[[str], Sequence[Any]]) -> Callable[[str], bool]:
-    """``feed``, stopped at the end of the top-level value (an object or an array, as
-    :class:`Unwrap` begins them): what follows is not fed. True once the value is complete."""
-
-    def fed(piece: str) -> bool:
-        if "}" in piece or "]" in piece:
-            return _feed_to_end(feed, piece) >= 0
-        feed(piece)
-        return False
-
-    return fed
-
-
 class Updater:
     """Sans-I/O core of :func:`updates`: feed it what arrives, get :class:`Update` lists.
 
@@ -346,7 +332,6 @@ class Updater:
         # by id(channel): the demux gives one Channel object per channel, kept alive by its
         # state, and an int hashes in C (Channel.__hash__ is a Python call on every lookup)
         self._states: dict[int, _State] = {}
-        self._trailing = True  # the engine takes Parser(trailing="ignore")
         self._cut: list[tuple[Channel, int, str, Any]] = []  # channel, fed, why, partial
         #: The provider's stop events so far (one per choice / message / response).
         self.stops: list[Stopped] = []
@@ -537,15 +522,8 @@ class Updater:
                 st.parser = Parser(**opts)
                 st.feed = st.parser.feed
                 return
-            if self._trailing:
-                try:
-                    st.parser = Parser(trailing="ignore", **opts)
-                    st.feed = st.parser.feed
-                    return
-                except TypeError:  # an engine without trailing= yet (the compiled one, now)
-                    self._trailing = False
-            st.parser = Parser(**opts)  # then: fed up to the end of the value, no further
-            st.feed = _until_end(st.parser.feed)
+            st.parser = Parser(trailing="ignore", **opts)
+            st.feed = st.parser.feed
         else:
             from ..validation.model import ModelParser
 
@@ -788,7 +766,34 @@ async def _arun(source: Any, u: Updater, started: list[bool]) -> AsyncGenerator[
                     raise
 
 
-class Updates:
+class _Report:
+    """How the response went, from the :class:`Updater` (shared by both iterators)."""
+
+    __slots__ = ()
+    updater: Updater
+
+    @property
+    def stop_reason(self) -> str | None:
+        """The provider's last stop reason (``"stop"``, ``"tool_use"``, ``"length"``, ...)."""
+        return self.updater.stop_reason
+
+    @property
+    def stops(self) -> list[Stopped]:
+        """Every stop event so far."""
+        return self.updater.stops
+
+    @property
+    def provider(self) -> Provider | None:
+        """The API family recognised (or named)."""
+        return self.updater.provider
+
+    @property
+    def channels(self) -> list[Channel]:
+        """Every channel begun so far."""
+        return self.updater.channels
+
+
+class Updates(_Report):
     """The iterator :func:`updates` returns: ``for u in updates(...)`` iterates its generator
     directly (no wrapper per update). ``close()`` (or leaving a ``with`` block) stops reading
     and closes the upstream; ``stop_reason``, ``stops``, ``provider``, ``channels`` and
@@ -825,28 +830,8 @@ class Updates:
     ) -> None:
         self.close()
 
-    @property
-    def stop_reason(self) -> str | None:
-        """The provider's last stop reason (``"stop"``, ``"tool_use"``, ``"length"``, ...)."""
-        return self.updater.stop_reason
 
-    @property
-    def stops(self) -> list[Stopped]:
-        """Every stop event so far."""
-        return self.updater.stops
-
-    @property
-    def provider(self) -> Provider | None:
-        """The API family recognised (or named)."""
-        return self.updater.provider
-
-    @property
-    def channels(self) -> list[Channel]:
-        """Every channel begun so far."""
-        return self.updater.channels
-
-
-class AsyncUpdates:
+class AsyncUpdates(_Report):
     """The async iterator :func:`aupdates` returns (see :class:`Updates`): ``aclose()``,
     ``async with``."""
 
@@ -880,22 +865,6 @@ class AsyncUpdates:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    @property
-    def stop_reason(self) -> str | None:
-        return self.updater.stop_reason
-
-    @property
-    def stops(self) -> list[Stopped]:
-        return self.updater.stops
-
-    @property
-    def provider(self) -> Provider | None:
-        return self.updater.provider
-
-    @property
-    def channels(self) -> list[Channel]:
-        return self.updater.channels
 
 
 def updates(
