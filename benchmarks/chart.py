@@ -1,44 +1,80 @@
-"""The README's chart: time to stream a document (partial value read after every delta) against
-document size, one line per library, both axes logarithmic."""
+"""The README's chart: time per delta against document size (partial value read after every
+delta), midstream's two engines and the fastest peers, both axes logarithmic.
+
+A flat line is a parser whose cost per delta does not depend on how much came before (O(n) for
+the stream); a line rising with the size re-parses the growing buffer (O(n²)). Dashed: past the
+time cap, extrapolated (see ``benchmarks/__main__.py``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+#: how many peers are drawn beside midstream (the fastest at the largest size each measured)
+PEERS_DRAWN = 4
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+
+def _seconds(t: Any) -> float | None:
+    if isinstance(t, dict):
+        return float(t["extrapolated"])
+    return None if t is None else float(t)
+
+
+def chosen(rows: list[dict[str, Any]], peers: int = PEERS_DRAWN) -> list[str]:
+    """midstream's two engines (value read after every delta, str deltas) and the ``peers``
+    fastest other libraries at the largest size."""
+    names = list(rows[0]["times"])
+    ours = [n for n in names if n.startswith("midstream") and "(" not in n]
+
+    def cost(name: str) -> float:  # time per delta at the largest size (extrapolated or not)
+        t = _seconds(rows[-1]["times"].get(name))
+        return float("inf") if t is None else t / rows[-1]["deltas"]
+
+    others = sorted((n for n in names if not n.startswith("midstream")), key=cost)
+    return ours + others[:peers]
 
 
 def draw(results: dict[str, Any], out: Path) -> None:
+    import matplotlib  # (the bench extra's: imported here so that chosen() needs nothing)
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     rows = results["partial"]
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    for name in rows[0]["times"]:
-        if "(feed only)" in name or "(bytes deltas)" in name:
-            continue  # they lie on midstream's own line: the tables give them
-        xs, ys, xe, ye = [], [], [], []
+    engine = results.get("engine", "compiled")
+    fig, ax = plt.subplots(figsize=(8, 4.8), dpi=110)
+    for name in chosen(rows):
+        xs: list[float] = []
+        ys: list[float] = []
+        xe: list[float] = []
+        ye: list[float] = []
         for r in rows:
-            t = r["times"].get(name)
-            if isinstance(t, dict):  # over the cap: extrapolated, drawn dashed
+            raw = r["times"].get(name)
+            t = _seconds(raw)
+            if t is None:
+                continue
+            per = t / r["deltas"] * 1e6  # µs per delta
+            if isinstance(raw, dict):
                 xe.append(r["size"])
-                ye.append(t["extrapolated"])
-            elif t is not None:
+                ye.append(per)
+            else:
                 xs.append(r["size"])
-                ys.append(t)
+                ys.append(per)
         ours = name.startswith("midstream")
-        label = f"{name} ({results.get('engine', 'python')} engine)" if name == "midstream" else name
-        (line,) = ax.plot(xs, ys, marker="o", label=label, linewidth=2.5 if ours else 1.2)
+        label = name.replace("midstream [pure Python]", "midstream, pure-Python engine")
+        if name == "midstream":
+            label = f"midstream, {engine} engine"
+        (line,) = ax.plot(xs, ys, marker="o", label=label, linewidth=3 if ours else 1.3)
         if xe:
             ax.plot([*xs[-1:], *xe], [*ys[-1:], *ye], linestyle="--", color=line.get_color(), alpha=0.6)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("document size (characters), ~4-character deltas")
-    ax.set_ylabel("seconds for the whole stream (value read after every delta)")
-    ax.set_title("Partial JSON while streaming (dashed: extrapolated past the time cap)")
+    ax.set_xlabel("document size (characters), streamed in ~4-character deltas")
+    ax.set_ylabel("µs per delta (partial value read after each)")
+    ax.set_title("Cost of each delta as the document grows (lower is better; flat = O(n) stream)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)

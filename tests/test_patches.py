@@ -542,18 +542,19 @@ def test_the_js_module_in_node(engine: str, tmp_path: Path) -> None:
     assert "# fail 0" in out.stdout and "# pass " in out.stdout
 
 
-def test_the_docs_example_prints_what_it_says() -> None:
+def test_the_readme_patch_example_prints_what_it_says() -> None:
     import io
     import re
 
-    text = (ROOT / "docs" / "patches.md").read_text("utf-8")
-    code = re.search(r"```python\n(.*?)```", text, re.S)
+    text = (ROOT / "README.md").read_text("utf-8")
+    section = text[text.index("### Patches") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
     assert code is not None
     block = code.group(1)
     expected = [line.removeprefix("# ") for line in block.splitlines() if line.startswith("# [")]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(block, "docs/patches.md", "exec"), {})
+        exec(compile(block, "README.md", "exec"), {})
     assert out.getvalue().splitlines() == expected and len(expected) == 3
 
 

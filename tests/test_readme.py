@@ -62,13 +62,3 @@ def test_readme_events_example_prints_what_it_says() -> None:
         exec(compile(block, "README.md", "exec", dont_inherit=True), {})
     assert out.getvalue().splitlines() == expected
     assert len(expected) == 5
-
-
-def test_readme_patches_example_prints_what_it_says() -> None:
-    readme = (ROOT / "README.md").read_text("utf-8")
-    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "apply_patch" in b)
-    expected = [line.removeprefix("# ") for line in block.splitlines() if line.startswith("# {")]
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(block, "README.md", "exec", dont_inherit=True), {})
-    assert out.getvalue().splitlines() == expected == ["{'title': 'Streaming', 'tags': ['a']}"]

@@ -11,7 +11,7 @@ delta (O(document) each time, O(n²) for the stream): it should receive what cha
     [{'op': 'append', 'path': '/title', 'value': 'eaming'}, {'op': 'add', 'path': '/tags', 'value': []}, {'op': 'add', 'path': '/tags/0', 'value': 'a'}]
     []
 
-The format (``docs/patches.md``): RFC 6902 ``add`` with RFC 6901 JSON Pointers, plus two
+The format (README, "To the browser"): RFC 6902 ``add`` with RFC 6901 JSON Pointers, plus two
 extension operations that a standard RFC 6902 applier rejects (so a client cannot silently
 misapply them)::
 

@@ -1,4 +1,4 @@
-// Types of midstream.js (docs/patches.md).
+// Types of midstream.js (README: "To the browser").
 
 /** A JSON value as JSON.parse gives it. */
 export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };

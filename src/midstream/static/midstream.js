@@ -1,4 +1,4 @@
-// midstream.js: the browser side of midstream's patch streams (docs/patches.md).
+// midstream.js: the browser side of midstream's patch streams (README: "To the browser").
 // A dependency-free ES module: applyPatch() applies the operations that midstream.patches()
 // makes (RFC 6902 add / replace, plus "append" and "done"); streamPatches() reads them as
 // Server-Sent Events with fetch() (so a request can POST and send headers, which EventSource

@@ -14,7 +14,7 @@
 
 In the page: ``streamPatches("/extract", {onUpdate(doc, ops) {...}})`` (``midstream.js``).
 
-The parts, each a module with one job (``docs/web.md``):
+The parts, each a module with one job (README, "The server"):
 
 =========  ===============================================================================
 diff       :class:`ValuePatcher`: patch operations from a growing partial value (sans-I/O)

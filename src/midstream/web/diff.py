@@ -3,7 +3,7 @@
 :class:`~midstream.Patcher` makes operations from a parser's events. A relay that receives
 :class:`~midstream.Update` objects (``updates()`` / ``aupdates()``) sees only the live partial
 value after each delta. :class:`ValuePatcher` makes the same operations (``add``, ``append``,
-``done``: ``docs/patches.md``) from that value alone, in O(depth + what is new) per call, never
+``done``: README, "Patches") from that value alone, in O(depth + what is new) per call, never
 O(document).
 
 Why that is enough. By the partial-value contract a partial value only grows at its *open

@@ -439,8 +439,8 @@ def sse_response(
     patch operations (``midstream.patches()``); sync or async. A sync source is read in a worker
     thread (anyio's, ``thread_limiter``), one ``next()`` at a time.
 
-    The events (``docs/web.md``): ``event: start`` at once; unnamed patch events (data: a list
-    of operations, ``docs/patches.md``); ``: ping`` after ``ping`` seconds without a write;
+    The events (README, "The server"): ``event: start`` at once; unnamed patch events (data: a list
+    of operations, README, "Patches"); ``: ping`` after ``ping`` seconds without a write;
     ``event: done`` (data: ``{"stop_reason": ...}`` when the provider gave one) when the document
     is complete, or ``event: error`` (data: ``{"type", "message", "path", ...}``) for a malformed
     stream, a cut one (``IncompleteStreamError``, with ``stop_reason``), a validation failure

@@ -14,7 +14,7 @@ item                               made into operations by
 ``list`` of operations             nothing: sent as they are (``patches()`` / ``apatches()``)
 =================================  ===============================================================
 
-The kind is told by the first item. The frames are Server-Sent Events (``docs/web.md``)::
+The kind is told by the first item. The frames are Server-Sent Events (README, "The server")::
 
     event: start            data: {"v": 1, ...}          first, at once (headers flushed)
     data: [ops]                                            one per write (merged while waiting)
@@ -58,7 +58,7 @@ def frame(event: str, data: Any) -> bytes:
 
 
 def patch_frame(ops: list[Op]) -> bytes:
-    """One unnamed event whose data is the operations (``docs/patches.md``)."""
+    """One unnamed event whose data is the operations (README, "To the browser")."""
     return b"data: " + ops_json(ops).encode("utf-8") + b"\n\n"
 
 
