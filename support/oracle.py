@@ -351,6 +351,8 @@ ENGINE_OPTIONS: list[dict[str, Any]] = [
     {"partial_strings": False},
     {"max_depth": 3, "max_string": 5, "max_number": 4},
     {"trailing": True},
+    {"kinds": 0b110101},  # ModelParser's: no growth, no members (the compiled engine skips them)
+    {"kinds": 1 << build.EV_GROW | 1 << build.EV_CLOSE},  # (the Python engine's filter)
 ]
 
 

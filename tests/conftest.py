@@ -34,6 +34,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit("CI: the compiled engine is not built (see setup.py)", 2)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``engines_compared`` runs both engines itself: it runs once, under the
+    first engine, its other runs deselected (its outcome cannot depend on the default)."""
+    extra = [
+        item
+        for item in items
+        if item.get_closest_marker("engines_compared") is not None
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("engine", ENGINES[0]) != ENGINES[0]
+    ]
+    if extra:
+        config.hook.pytest_deselected(items=extra)
+        drop = set(map(id, extra))
+        items[:] = [item for item in items if id(item) not in drop]
+
+
 @pytest.fixture(params=ENGINES, autouse=True)
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The engine this run of the test uses (every parser made in the test gets it)."""

@@ -23,9 +23,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from midstream.engine import build
 from support.corpus import TEST_PARSING, chunkings, random_splits
-from support.oracle import C_ENGINE, ENGINE_OPTIONS, engines_agree
+from support.oracle import C_ENGINE, ENGINE_OPTIONS, engine_log, engines_agree
 from tests.strategies import mutated, splits
+
+pytestmark = pytest.mark.engines_compared
 
 if C_ENGINE is None:  # (the oracle binds it directly: it runs whichever engine is selected)
     if os.environ.get("CI"):
@@ -157,3 +160,17 @@ def test_maybe_big_int_matches_on_any_bytes(data: bytes) -> None:
     from support.oracle import _cengine
 
     assert _cengine.maybe_big_int(data) is _py_maybe_big_int(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), mutated(), st.booleans(), st.integers(0, build.ALL_KINDS))
+def test_kinds_leave_out_the_other_events_only(data: Any, text: str, as_bytes: bool, kinds: int) -> None:
+    """``kinds=``: each engine emits exactly the events of those kinds, in order, and parses the
+    same as with every event (results, partial values, errors)."""
+    payload: str | bytes = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    chunks = data.draw(splits(payload))
+    for make in (build.python_engine, C_ENGINE):
+        full = engine_log(make, chunks)
+        some = engine_log(make, chunks, kinds=kinds)
+        assert some[:-1] == full[:-1]
+        assert some[-1][1] == [e for e in full[-1][1] if kinds >> e[0] & 1]

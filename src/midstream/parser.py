@@ -85,6 +85,7 @@ class Parser:
         engine: str | None = None,
         trailing: str = "error",
         _on_raw: Callable[[int, Any, Any], None] | None = None,
+        _raw_kinds: int = 63,
     ) -> None:
         self.value = None
         self._error: ParseError | None = None
@@ -100,7 +101,10 @@ class Parser:
         if trailing not in ("error", "ignore"):
             raise ValueError(f"trailing must be 'error' or 'ignore', not {trailing!r}")
         args = (self, self._fail, multiple, partial_strings, max_depth, max_string, max_number, raw)
-        gen = make(*args, True) if trailing == "ignore" else make(*args)
+        if _raw_kinds != 63 and on_event is None:  # (the raw consumer wants only these kinds)
+            gen = make(*args, trailing == "ignore", _raw_kinds)
+        else:
+            gen = make(*args, True) if trailing == "ignore" else make(*args)
         next(gen)
         self._send = gen.send
         self.feed = gen.send

@@ -8,7 +8,7 @@
  * the CLOSE sentinel; bind() takes them from the Python engine module once (and checks that its
  * EV_* event numbers are the ones below).
  *
- * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event, trailing)
+ * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event, trailing, kinds)
  * returns an object that behaves as build.engine's generator: prime it with next(), then send()
  * fragments; send(CLOSE) ends the input. After an exception it is dead (StopIteration), as a
  * generator would be.
@@ -25,6 +25,9 @@ enum { STR, KSTR, VALUE, FIRST_ITEM, KEY, FIRST_KEY, COLON, AFTER, NUM, END };
 enum { SLOT_BOX, SLOT_OWNER, SLOT_LIST, SLOT_DICT };
 /* The raw events (build.EV_*): on_event(kind, value, key). */
 enum { EV_OPEN, EV_MEMBER, EV_STRING, EV_GROW, EV_SCALAR, EV_CLOSE, EV_COUNT };
+#define ALL_KINDS ((1 << EV_COUNT) - 1)
+#define GROW_WANTED (1 << EV_GROW)
+#define MEMBER_WANTED (1 << EV_MEMBER)
 static const char *const EV_NAMES[EV_COUNT] = {"EV_OPEN", "EV_MEMBER", "EV_STRING", "EV_GROW", "EV_SCALAR", "EV_CLOSE"};
 
 /* Bound from the Python engine module by bind(). */
@@ -42,7 +45,7 @@ static PyObject *EMPTY, *SPACE, *ESC[128], *KIND[EV_COUNT];
 typedef struct {
     PyObject_HEAD
     PyObject *owner, *on_fail, *on_event;
-    int events;      /* on_event is not None: the raw events are wanted */
+    int events;      /* the kinds of raw events wanted (bit 1 << EV_*), 0 without on_event */
     int multiple, show, trailing;
     Py_ssize_t max_depth, max_string, max_number;
     /* the open containers: stk[d] is the parent of the container opened under key kstk[d] */
@@ -421,6 +424,7 @@ static PyObject *fail_conversion(Engine *e, Src *buf, Py_ssize_t i) {
 
 /* on_event(kind, v, where) (where NULL: None); only called when there is an on_event. */
 static int emit(Engine *e, int kind, PyObject *v, PyObject *where) {
+    if (!(e->events >> kind & 1)) return 0;  /* a kind the consumer did not ask for */
     PyObject *args[3] = {KIND[kind], v, where ? where : Py_None};
     PyObject *r = PyObject_Vectorcall(e->on_event, args, 3, NULL);
     if (!r) return -1;
@@ -473,14 +477,14 @@ static int attach(Engine *e, PyObject *v, PyObject **out, int opened) {
 static inline int string_grew(Engine *e, Src *buf, Py_ssize_t direct) {
     Py_ssize_t added = e->alen + direct, len = flush(e);
     PyObject *piece = NULL;
-    if (len <= 0 || e->events) {  /* (len 0: everything went in directly) */
+    if (len <= 0 || (e->events & GROW_WANTED)) {  /* (len 0: everything went in directly) */
         PyObject *t = len < 0 ? NULL : slot_get(e);
         if (!t) return -1;
         len = PyUnicode_GET_LENGTH(t);
-        if (e->events && e->slot != SLOT_BOX && len <= e->max_string)
+        if ((e->events & GROW_WANTED) && e->slot != SLOT_BOX && len <= e->max_string)
             piece = PyUnicode_Substring(t, len - added, len);
         Py_DECREF(t);  /* (before the event: the open string stays alone in its slot) */
-        if (e->events && e->slot != SLOT_BOX && len <= e->max_string && !piece) return -1;
+        if ((e->events & GROW_WANTED) && e->slot != SLOT_BOX && len <= e->max_string && !piece) return -1;
     }
     if (len > e->max_string) {
         STRING_LIMIT(buf, e->tstart - e->pos);
@@ -605,7 +609,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 Py_INCREF(kk);
                 Py_SETREF(e->key, kk);
                 e->state = COLON;
-                if (e->events) CHECK(emit(e, EV_MEMBER, e->key, e->key));
+                if (e->events & MEMBER_WANTED) CHECK(emit(e, EV_MEMBER, e->key, e->key));
                 continue;
             }
             if (e->show && e->top) {
@@ -843,7 +847,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                         i++;
                         e->state = VALUE;
                     }
-                    if (e->events) CHECK(emit(e, EV_MEMBER, e->key, e->key));
+                    if (e->events & MEMBER_WANTED) CHECK(emit(e, EV_MEMBER, e->key, e->key));
                     continue;
                 }
                 Py_CLEAR(e->sc);
@@ -1183,16 +1187,16 @@ static PyTypeObject EngineType = {
 
 static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     static char *names[] = {"owner", "on_fail", "multiple", "partial_strings", "max_depth",
-                            "max_string", "max_number", "on_event", "trailing", NULL};
+                            "max_string", "max_number", "on_event", "trailing", "kinds", NULL};
     PyObject *owner, *on_fail, *on_event = Py_None;
-    int multiple = 0, show = 1, trailing = 0;
+    int multiple = 0, show = 1, trailing = 0, kinds = ALL_KINDS;
     Py_ssize_t max_depth = 1024, max_string = 64 * 1024 * 1024, max_number = 10000;
     if (!CLOSE) {
         PyErr_SetString(PyExc_RuntimeError, "midstream.engine._cengine: bind() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnOp:engine", names, &owner, &on_fail, &multiple, &show,
-                                     &max_depth, &max_string, &max_number, &on_event, &trailing))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnOpi:engine", names, &owner, &on_fail, &multiple, &show,
+                                     &max_depth, &max_string, &max_number, &on_event, &trailing, &kinds))
         return NULL;
     Engine *e = PyObject_GC_New(Engine, &EngineType);
     if (!e) return NULL;
@@ -1203,7 +1207,7 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     e->on_fail = on_fail;
     Py_INCREF(on_event);
     e->on_event = on_event;
-    e->events = on_event != Py_None;
+    e->events = on_event != Py_None ? kinds & ALL_KINDS : 0;
     e->multiple = multiple;
     e->trailing = trailing;
     e->show = show;
@@ -1294,7 +1298,7 @@ static PyObject *bind(PyObject *self, PyObject *module) {
 static PyMethodDef module_methods[] = {
     {"engine", (PyCFunction)(void (*)(void))make_engine, METH_VARARGS | METH_KEYWORDS,
      "engine(owner, on_fail, multiple=False, partial_strings=True, max_depth, max_string, max_number, "
-     "on_event=None, trailing=False): the parser's engine (see midstream.engine.build.python_engine)."},
+     "on_event=None, trailing=False, kinds=63): the parser's engine (see midstream.engine.build.python_engine)."},
     {"bind", (PyCFunction)bind, METH_O, "Take the sentinel, errors and helpers of the Python engine module."},
     {"maybe_big_int", (PyCFunction)maybe_big_int, METH_O,
      "Whether bytes may hold an integer literal of 19+ digits (see jsonl._py_maybe_big_int)."},

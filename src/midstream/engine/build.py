@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         value: Any
 
 __all__ = [
+    "ALL_KINDS",
     "CLOSE",
     "DEFAULT_LIMITS",
     "EV_CLOSE",
@@ -93,6 +94,26 @@ EV_GROW: Final = 3
 EV_SCALAR: Final = 4
 #: A value that had opened (EV_OPEN or EV_STRING) is complete: ``value`` is the whole value.
 EV_CLOSE: Final = 5
+#: Every kind (``kinds=`` of the engines: bit ``1 << EV_*`` for each kind wanted).
+ALL_KINDS: Final = 63
+
+
+def _wanted(on_event: Any, kinds: int) -> tuple[Any, Any, Any]:
+    """``on_event`` as the engine calls it for the kinds it tests at the call (growth, members:
+    None when not wanted) and for the rest (filtered when some of the rest are not wanted)."""
+    if on_event is None or not kinds & ALL_KINDS:
+        return None, None, None
+    grow = on_event if kinds & (1 << EV_GROW) else None
+    member = on_event if kinds & (1 << EV_MEMBER) else None
+    rest = kinds | (1 << EV_GROW) | (1 << EV_MEMBER)
+    if rest & ALL_KINDS != ALL_KINDS:
+        f = on_event
+
+        def on_event(kind: int, value: Any, key: Any) -> None:
+            if rest >> kind & 1:
+                f(kind, value, key)
+
+    return on_event, grow, member
 
 #: The starts of a cut number after which a digit may be a second leading digit ("00", "-01").
 ZERO_STARTS: Final = frozenset({"-", "0", "-0"})
@@ -185,6 +206,7 @@ def python_engine(
     max_number: int = DEFAULT_LIMITS["max_number"],
     on_event: Callable[[int, Any, Any], None] | None = None,
     trailing: bool = False,
+    kinds: int = ALL_KINDS,
 ) -> Feed:
     """The resumable parser. Prime with ``next()``; then ``send(fragment)``.
 
@@ -200,6 +222,10 @@ def python_engine(
 
     ``trailing=True`` ignores whatever follows the (single) top-level value once it is complete,
     unread: the text after a JSON value in an LLM's answer (a closing fence, prose).
+
+    ``kinds`` (bits ``1 << EV_*``) are the kinds of raw events ``on_event`` wants: the others are
+    not emitted (a consumer that ignores strings growing and keys completing, most of the
+    events, spares their calls; the compiled engine also spares making the grown text).
     """
     # The lexical patterns as locals: the loop below is the hot path of the whole library (and
     # the compiled engine, which does not need them, does not pay for compiling them).
@@ -209,6 +235,7 @@ def python_engine(
     ) = _LEXICON or _lexicon()
 
     show = partial_strings
+    on_event, on_grow, on_member = _wanted(on_event, kinds)
     zero_starts = ZERO_STARTS
 
     stack: list[Any] = []  # parents of `top`; its length is the nesting depth
@@ -299,8 +326,8 @@ def python_engine(
                     raise located(LimitExceededError, f"string longer than max_string={max_string}", msg, tstart - pos, pos, nl, lstart)
                 text = ""  # no second reference: the next append must find the string alone
                 pos += len(msg)
-                if on_event is not None and sc is not sbox:
-                    on_event(EV_GROW, msg, None)
+                if on_grow is not None and sc is not sbox:
+                    on_grow(EV_GROW, msg, None)
                 res = ()
                 continue
             # Fast path: a number cut by the previous fragment goes on with digits only (unless
@@ -396,8 +423,8 @@ def python_engine(
                                 nl,
                                 lstart,
                             )
-                        if on_event is not None and sc is not sbox:
-                            on_event(EV_GROW, acc, None)
+                        if on_grow is not None and sc is not sbox:
+                            on_grow(EV_GROW, acc, None)
                     if fin is not True:
                         if fin:
                             raise located(ParseError, fin[0], buf, fin[1], pos, nl, lstart)
@@ -406,8 +433,8 @@ def python_engine(
                     if not val:
                         key = memo.setdefault(v, v)
                         state = COLON
-                        if on_event is not None:
-                            on_event(EV_MEMBER, key, key)
+                        if on_member is not None:
+                            on_member(EV_MEMBER, key, key)
                         continue
                     if show:
                         if top is not None:
@@ -575,8 +602,8 @@ def python_engine(
                                     raise located(LimitExceededError, f"string longer than max_string={max_string}", buf, i, pos, nl, lstart)
                                 i = mk.end()
                                 state = COLON if mk.lastindex == 1 else VALUE
-                                if on_event is not None:
-                                    on_event(EV_MEMBER, key, key)
+                                if on_member is not None:
+                                    on_member(EV_MEMBER, key, key)
                                 continue
                             sc = sbox
                             sk = 0

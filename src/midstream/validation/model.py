@@ -31,7 +31,7 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
 
-from ..engine.build import DEFAULT_LIMITS
+from ..engine.build import ALL_KINDS, DEFAULT_LIMITS, EV_GROW, EV_MEMBER
 from ..errors import IncompleteJSONError, ParseError, StreamValidationError
 from ..events import ROOT, Path
 from ..parser import Parser
@@ -63,6 +63,8 @@ __all__ = ["ModelParser", "StreamValidationError", "Validated"]
 T = TypeVar("T")
 _UNSET: Any = object()
 _NO_TAG: Any = object()
+#: The raw events the early checks read: all but a string growing and a key completing.
+_KINDS = ALL_KINDS & ~(1 << EV_GROW | 1 << EV_MEMBER)
 _BLOCK = 512  # pieces joined into one block of text at a time (memory: one object per block)
 
 
@@ -328,6 +330,7 @@ class ModelParser(Generic[T]):
             max_string=max_string,
             max_number=max_number,
             _on_raw=self._event,
+            _raw_kinds=_KINDS,
         )
         #: The engine this parser runs ("compiled" or "python").
         self.engine = self._parser.engine
@@ -534,11 +537,10 @@ class ModelParser(Generic[T]):
         """The engine's raw events (see :mod:`midstream.events`): the hot path of validation,
         its tests ordered by how often each kind comes.
 
-        Kinds: EV_OPEN 0, EV_MEMBER 1, EV_STRING 2, EV_GROW 3, EV_SCALAR 4, EV_CLOSE 5; frame
+        Kinds: EV_OPEN 0, EV_STRING 2, EV_SCALAR 4, EV_CLOSE 5 (``_KINDS``: a string growing,
+        EV_GROW 3, and a key completing, EV_MEMBER 1, have nothing to judge and are not emitted); frame
         slots as literals (see the frame layout above): 0 UP, 2 NODE, 4 RAW, 5 FIELDS, 6 EXTRA,
         7 ITEMS, 8 NEED, 9 HEIGHT, 10 PART, 13 DEPTH."""
-        if kind == 3 or kind == 1:
-            return  # a string grew, a key completed: nothing to judge
         if kind == 4:  # a scalar (or a string that arrived whole) is complete
             f = self._top
             fields = f[5]
