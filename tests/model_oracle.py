@@ -125,7 +125,9 @@ def check_document(tp: Any, pieces: Sequence[str | bytes], read_partial: bool = 
         p.encode() if isinstance(p, str) else p for p in pieces
     )
     body = text[3:] if isinstance(text, bytes) and text.startswith(b"\xef\xbb\xbf") else text
-    end = len(text.rstrip())  # the document ends with its last non-blank character
+    end = len(text.rstrip())  # the document ends with its last non-blank character ...
+    if text[end - 1 : end] in ("0123456789" if isinstance(text, str) else b"0123456789"):
+        end += 1  # ... or, a top-level number, at the character after it
     p = ModelParser(tp)
     early: StreamValidationError | None = None
     early_at = -1

@@ -98,3 +98,23 @@ def test_zoo_valid_and_invalid_both_seen(case: Case) -> None:
 
     run()
     assert {"valid", "invalid"} <= verdicts, verdicts
+
+
+#: inputs the fuzzer found (fuzz/fuzz_model.py), checked against each type of the zoo
+FOUND = [
+    b'{"id": 2, "parts": [{"n": "toolongname!", "qty": -1}], "zz": 1}',  # an object for a list
+    b"0." + b"0" * 48 + b"  ",  # a top-level number completes at the blank after it
+    b'{"b": "\\ud800", "a": "x"}',  # a lone surrogate escape: json_invalid alone
+    b"[NaN]",  # not JSON
+]
+
+
+@pytest.mark.parametrize("data", FOUND)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_found_inputs(case: Case, data: bytes) -> None:
+    import zlib
+
+    from fuzz.oracle import pieces
+
+    check_document(case.tp, pieces(data.decode(), zlib.crc32(data)))
+    check_document(case.tp, [data])
