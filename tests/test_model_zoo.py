@@ -114,7 +114,7 @@ FOUND = [
 def test_found_inputs(case: Case, data: bytes) -> None:
     import zlib
 
-    from fuzz.oracle import pieces
+    from support.oracle import pieces
 
     check_document(case.tp, pieces(data.decode(), zlib.crc32(data)))
     check_document(case.tp, [data])
