@@ -10,6 +10,8 @@ Rows, per provider (the HTTP client itself is left out of every row):
 * ``midstream``: ``for u in updates(chunks): u.value`` -- SSE decoding, JSON of each payload,
   channels, one parser per channel (prose and fences skipped in text channels), the partial
   value of the channel after every event.
+* ``of which SSE + JSON + channels``: the layers under the parsers alone (``SSEDecoder``,
+  ``orjson``, ``ChannelDemux``): the part of the first row the parsers do not account for.
 * ``midstream over SDK objects``: the same, fed the SDK's event objects (``to_dict()``): what it
   would cost if ``updates`` did not read an SDK stream's body itself (the SDK's decoding and
   object building are in the row).
@@ -72,6 +74,25 @@ def run_midstream(streams: list[list[bytes]], engine: str | None) -> int:
                 n += 1
         except ValueError:  # IncompleteStreamError: a body cut by max_tokens / length
             pass
+    return n
+
+
+def run_midstream_layers(streams: list[list[bytes]]) -> int:
+    """The layers under the parsers: SSE decoding, JSON of each payload, channels."""
+    from midstream.integrations.providers import ChannelDemux
+    from midstream.integrations.sse import SSEDecoder
+    from midstream.integrations.updates import _loads
+
+    n = 0
+    for chunks in streams:
+        sse, demux = SSEDecoder(), ChannelDemux()
+        for chunk in chunks:
+            for ev in sse.feed(chunk):
+                if ev.data != "[DONE]":
+                    n += len(demux.feed(_loads(ev.data)))
+        for ev in sse.close():
+            n += len(demux.feed(_loads(ev.data)))
+        demux.close()
     return n
 
 
@@ -287,6 +308,7 @@ def main() -> None:
                 partial(run_midstream_objects, provider, streams, engine),
             ),
         ]
+        rows.insert(1, ("  of which SSE + JSON + channels", partial(run_midstream_layers, streams)))
         if provider == "openai":
             state_args = openai_state_args(bodies)
             rows.append(
