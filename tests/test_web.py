@@ -992,3 +992,32 @@ def test_starlette_and_fastapi_endpoints() -> None:
     events = parse_sse(r.content)
     assert events[0] == ("start", '{"v":1,"prompt":"a party"}') and events[-1][0] == "done"
     assert rebuild(events)[0] == source
+
+
+def test_patches_of_updates_need_no_starlette() -> None:
+    """``midstream.web.PatchStream`` (and ``ValuePatcher``) import and work without Starlette:
+    the relay, and Starlette with it, is imported when first used."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+sys.modules["starlette"] = None  # (as if not installed: importing it fails)
+from midstream import apply_patch, updates
+from midstream.web import PatchStream
+payloads = [
+    {"choices": [{"index": 0, "delta": {"content": '{"a": [1, "tw'}}]},
+    {"choices": [{"index": 0, "delta": {"content": 'o"], "b": true}'}}]},
+    {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+]
+ps, doc = PatchStream(), None
+for u in updates(payloads):
+    doc = apply_patch(doc, ps.feed(u))
+assert doc == {"a": [1, "two"], "b": True} and ps.complete, doc
+try:
+    from midstream.web import sse_response
+except ImportError:
+    print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.split() == ["ok"], out.stderr

@@ -23,17 +23,21 @@ stream     :class:`PatchStream`: a source's items to operations; the SSE frames 
 relay      :func:`sse_response` / :class:`PatchStreamResponse`: the ASGI response (I/O)
 =========  ===============================================================================
 
-Only ``relay`` needs Starlette (``pip install midstream[web]``); the others are plain Python.
+Only ``relay`` needs Starlette (``pip install midstream[web]``), imported when first used: the
+others are plain Python (``PatchStream`` gives the operations of an ``updates()`` stream to a
+server of any kind).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .diff import ValuePatcher
 from .outbox import Outbox
-from .relay import PatchStreamResponse, RelayStats, sse_response
 from .stream import PatchStream, error_info
+
+if TYPE_CHECKING:
+    from .relay import PatchStreamResponse, RelayStats, sse_response
 
 __all__ = [
     "Outbox",
@@ -53,3 +57,12 @@ def static_files() -> Any:
     from starlette.staticfiles import StaticFiles
 
     return StaticFiles(packages=[("midstream", "static")])
+
+
+def __getattr__(name: str) -> Any:
+    """The relay's names, imported (with Starlette) when first used."""
+    if name in ("PatchStreamResponse", "RelayStats", "sse_response"):
+        from . import relay
+
+        return getattr(relay, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
