@@ -19,8 +19,15 @@ exponent the last two prefixes show (marked as such). The documents are not in t
 ``--corpus PATH`` names their folder (by default ``../shared/corpus/bench`` beside the project
 root); where it is missing, their rows are skipped with a notice.
 
-Import time (``import midstream`` in fresh interpreters, beside json, ijson and jiter) is a
-separate command: ``python -m benchmarks.importtime``.
+Cold start (``import midstream`` and import + first parse, in fresh interpreters, beside json,
+ijson and jiter) is the last section (``--importtime RUNS``, 0 to skip); alone it is
+``python -m benchmarks.importtime``.
+
+The peers, how each is run and why some are not: ``benchmarks/peers.py``. Every partial-value
+run also gets a correctness column (``benchmarks/correctness.py``): the final value against
+``json.loads`` with types, and the snapshots that go backwards, from an untimed run on the same
+inputs. The SDK rows (``bench_sdk``) feed the recorded SSE bodies to what openai's and
+anthropic's ``.stream()`` helpers run, against ``midstream.updates``.
 
 Engines: this process runs whichever engine ``midstream.ENGINE`` names (the compiled one when
 it is installed); the pure-Python engine is then measured too, in a child process on the same
@@ -357,7 +364,10 @@ def bench_sdk(chunk: int = 256, runs: int = 5) -> dict[str, Any]:
             rows.append(("anthropic accumulate_event (.stream()'s, from_json(buf, partial_mode=True) per delta)", partial(u.run_anthropic_accumulate, streams)))
         rows.append(("SDK decoding + objects only (the floor of any row from the SDK's objects)", partial(u.run_sdk_objects_only, provider, streams)))
         times = u.best_of_interleaved([fn for _, fn in rows], runs)
+        correctness: dict[str, Any] = {}
+        sdk_correctness(provider, streams, correctness, state_args if provider == "openai" else None)
         out[provider] = {
+            "correctness": correctness,
             "streams": len(bodies),
             "bytes": sum(map(len, bodies)),
             "events": events,
@@ -365,6 +375,86 @@ def bench_sdk(chunk: int = 256, runs: int = 5) -> dict[str, Any]:
         }
     print("  sdk done", file=sys.stderr, flush=True)
     return out
+
+
+def sdk_correctness(provider: str, streams: list[list[bytes]], column: dict[str, Any], state_args: Any = None) -> None:
+    """The correctness records of the SDK rows and of ``midstream.updates`` on the tool-call
+    channels (the channels both SDKs parse while they stream; openai's parsed content, under a
+    ``response_format``, is not checked), each channel checked against ``json.loads`` of its
+    whole text; a snapshot is taken when the channel's text grew."""
+    import copy
+
+    from benchmarks import updates as u
+
+    def record(name: str, channels: dict[Any, tuple[list[Any], Any, str]]) -> None:
+        for snaps, final, text in channels.values():
+            try:
+                expected = json.loads(text)
+            except ValueError:  # a channel cut short (max tokens): not checked
+                continue
+            c = check(snaps, final, expected)
+            rec = column.setdefault(name, {"inputs": 0, "final_ok": 0, "snapshots": 0, "backwards": {}})
+            rec["inputs"] += 1
+            rec["final_ok"] += c["final_ok"]
+            rec["snapshots"] += len(snaps)
+            for kind, n in c["backwards"].items():
+                rec["backwards"][kind] = rec["backwards"].get(kind, 0) + n
+
+    ours: dict[Any, tuple[list[Any], Any, str]] = {}
+    for k, chunks in enumerate(streams):
+        try:
+            for up in midstream.updates(chunks):
+                if up.channel.kind not in ("tool_call", "tool_use"):
+                    continue
+                key = (k, up.channel)
+                snaps, final, text = ours.get(key, ([], None, ""))
+                if up.delta and not up.done:
+                    snaps.append(copy.deepcopy(up.value))
+                ours[key] = (snaps, up.result if up.done else final, text + up.delta)
+        except ValueError:  # IncompleteStreamError: a body cut by max_tokens / length
+            pass
+    record(f"midstream updates(bytes) ({provider})", ours)
+
+    theirs: dict[Any, tuple[list[Any], Any, str]] = {}
+    if provider == "openai":
+        from openai import LengthFinishReasonError
+        from openai.lib.streaming.chat import ChatCompletionStreamState
+
+        for k, chunks in enumerate(streams):
+            state: Any = ChatCompletionStreamState(**state_args)
+            try:
+                for chunk in u.sdk_objects("openai", chunks):
+                    for _ in state.handle_chunk(chunk):
+                        pass
+                    for choice in state.current_completion_snapshot.choices:
+                        for j, tc in enumerate(choice.message.tool_calls or ()):
+                            key = (k, choice.index, j)
+                            snaps, _, text = theirs.get(key, ([], None, ""))
+                            args = tc.function.arguments
+                            if args != text:
+                                snaps.append(copy.deepcopy(tc.function.parsed_arguments))
+                            theirs[key] = (snaps, tc.function.parsed_arguments, args)
+            except LengthFinishReasonError:
+                pass
+        record("openai ChatCompletionStreamState", theirs)
+    else:
+        from anthropic.lib.streaming._messages import accumulate_event
+
+        for k, chunks in enumerate(streams):
+            snapshot: Any = None
+            bufs: dict[int, bytes] = {}
+            message = -1
+            for event in u.sdk_objects("anthropic", chunks):
+                message += event.type == "message_start"
+                snapshot = accumulate_event(event=event, current_snapshot=snapshot, json_bufs=bufs)
+                if event.type != "content_block_delta" or event.delta.type != "input_json_delta" or not event.delta.partial_json:
+                    continue
+                block = snapshot.content[event.index]
+                key = (k, message, event.index)
+                snaps, _, text = theirs.get(key, ([], None, ""))
+                snaps.append(copy.deepcopy(block.input))
+                theirs[key] = (snaps, block.input, text + event.delta.partial_json)
+        record("anthropic accumulate_event", theirs)
 
 
 def sdk_report(sdk: dict[str, Any]) -> list[str]:
@@ -384,6 +474,9 @@ def sdk_report(sdk: dict[str, Any]) -> list[str]:
         out += ["| library | µs per stream | µs per event | time ÷ midstream's |", "|---|---|---|---|"]
         for name, t in g["times"].items():
             out.append(f"| {name} | {t / g['streams'] * 1e6:,.0f} | {t / g['events'] * 1e6:.2f} | {t / ours:.2f}× |")
+        if g.get("correctness"):
+            out += ["", f"Correctness on the {provider} tool-call channels (the value after each delta of a channel, as in the correctness section below):", ""]
+            out += correctness_table(g["correctness"], "tool-call channels")
     return out
 
 
@@ -818,6 +911,8 @@ def report(results: dict[str, Any]) -> str:
         from benchmarks.memory import report as memory_report
 
         out += ["", memory_report(results["memory"])]
+    if results.get("importtime"):
+        out += ["", "### Cold start: import, and import + first parse", "", *results["importtime"]]
     if results.get("validation"):
         v = results["validation"]
         out += ["", "### Validation while streaming (pydantic model of the same documents)", ""]
@@ -885,6 +980,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jsonl-files", nargs="*", metavar="NAME", help="only these JSONL corpus files (none: skip)")
     ap.add_argument("--no-sdk", dest="sdk", action="store_false", help="skip the SDK rows (recorded SSE bodies)")
     ap.add_argument("--sdk-runs", type=int, default=5, help="interleaved rounds of the SDK rows (default 5)")
+    ap.add_argument("--importtime", type=int, default=20, metavar="RUNS", help="fresh interpreters per cold-start row (0: skip; default 20)")
     ap.add_argument("--only-midstream", action="store_true", help=argparse.SUPPRESS)  # the child run
     args = ap.parse_args(argv)
     global ONLY_OURS
@@ -925,6 +1021,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.memory import bench_memory
 
         timed("memory", bench_memory)
+    if args.importtime and not ONLY_OURS:
+        from benchmarks.importtime import table as importtime_table
+
+        timed("importtime", lambda: importtime_table(args.importtime))
     results["durations"] = durations
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))

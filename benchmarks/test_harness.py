@@ -27,7 +27,7 @@ def test_benchmark_harness_runs(tmp_path: Path) -> None:
         args = ["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--no-memory"]
         args += ["--corpus", str(tmp_path / "bench"), "--standard", "generated.json"]
         args += ["--jsonl-files", "amazon_cellphones.ndjson"]
-        args += ["--sdk-runs", "1"]
+        args += ["--sdk-runs", "1", "--importtime", "0"]
         assert bench_main([*args, "--out", str(out)]) == 0
     results = json.loads(out.read_text())
     assert results["engine"] == midstream.ENGINE
@@ -138,6 +138,8 @@ def test_importtime_reads_the_top_level_line() -> None:
     with contextlib.redirect_stdout(out):
         assert main(["--runs", "1"]) == 0
     assert "| midstream |" in out.getvalue() and "first Parser() + feed" in out.getvalue()
+    for peer in ("json", "jiter", "ijson"):  # their import + first parse too
+        assert f"| {peer}: import + first" in out.getvalue()
 
 
 def test_the_patches_benchmark_runs(tmp_path: Path) -> None:
