@@ -2,8 +2,10 @@
 
 midstream (str and bytes deltas) against ijson's push interface (``items_coro``, both the
 yajl2_c and the pure-Python backend, ``use_float=True`` so values compare equal), json-stream
-(its default tokenizer, named in the table), and the floor: ``orjson.loads`` / ``json.loads``
-once on the whole text.
+(its default tokenizer, named in the table), jsontap (``await jsontap(deltas)``: the root node
+resolves when the document is complete; ijson's push parser under it, each event through
+asyncio; its numbers with a fraction are ``Decimal``, so its final value differs), and the floor:
+``orjson.loads`` / ``json.loads`` once on the whole text.
 """
 
 from __future__ import annotations
@@ -78,6 +80,21 @@ def runners(text: str, ds: list[str], peers: bool = True) -> dict[str, Callable[
             return json_stream.to_standard_types(json_stream.load(iter(bds)))
 
         out[f"json-stream ({name})"] = run_json_stream
+    except ImportError:
+        pass
+    try:
+        import asyncio
+
+        from jsontap import jsontap
+
+        async def chunks() -> Any:
+            for d in ds:
+                yield d
+
+        async def root() -> Any:
+            return await jsontap(chunks())
+
+        out["jsontap (await the root, incremental)"] = lambda: asyncio.run(root())
     except ImportError:
         pass
     return out

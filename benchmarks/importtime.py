@@ -7,9 +7,12 @@ one run is the cumulative time CPython reports on the module's own top-level lin
 imports included; what the interpreter loaded before it, such as ``site``, is not). The table
 gives the median, and the fastest and slowest run; wall-clock times on a busy machine inflate
 them all, so a last column gives the median CPU time (user + system) of the same interpreters
-less that of a bare ``python -c pass``, which other processes disturb much less. The last row is the time from the start of
-``-c`` to the end of a first ``Parser()`` and ``feed`` (import included), measured with
-``time.perf_counter`` in N more fresh interpreters, on the engine ``midstream.ENGINE`` picks.
+less that of a bare ``python -c pass``, which other processes disturb much less. The last rows
+are the time from the start of ``-c`` to the end of a first parse of a small document (import
+included), measured with ``time.perf_counter`` in N more fresh interpreters: midstream's first
+``Parser()`` and ``feed`` (on the engine ``midstream.ENGINE`` picks), and, for the peers, what
+each does first: ``json.loads``, ``jiter.from_json(..., partial_mode=True)`` and ijson's
+``items`` over the bytes (its default backend).
 
 The target is ``import midstream`` <= 5 ms (median).
 """
@@ -29,15 +32,37 @@ PEERS = ["json", "ijson", "jiter"]  # timed when installed
 #: PYTHONDONTWRITEBYTECODE would make every run compile every module from source).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
-FIRST_PARSE = """\
+DOC = '{"a": [1, 2.5, "x"], "b": {"c": null}}'
+FIRST_PARSE = f"""\
 import time
 t0 = time.perf_counter()
 import midstream
 p = midstream.Parser()
-p.feed('{"a": [1, 2.5, "x"], "b": {"c": null}}')
+p.feed('{DOC}')
 t1 = time.perf_counter()
 print(t1 - t0, midstream.ENGINE)
 """
+#: The peers' import + first parse of the same document: (row label, code timed).
+PEER_FIRST_PARSE = {
+    "json": ("import + first json.loads", f"import json\njson.loads('{DOC}')"),
+    "jiter": (
+        "import + first from_json (partial_mode)",
+        f"import jiter\njiter.from_json(b'{DOC}', partial_mode=True)",
+    ),
+    "ijson": (
+        "import + first items() (default backend)",
+        f"import io, ijson\nlist(ijson.items(io.BytesIO(b'{DOC}'), ''))",
+    ),
+}
+
+
+def peer_first_parse_times(module: str, runs: int) -> tuple[list[float], list[float]]:
+    """Milliseconds from start to ``module``'s first parse done, in fresh interpreters, and their
+    CPU milliseconds."""
+    code = PEER_FIRST_PARSE[module][1]
+    timed = f"import time\nt0 = time.perf_counter()\n{code}\nprint(time.perf_counter() - t0)\n"
+    outputs, cpu = fresh_runs(timed, runs)
+    return [float(text.split()[0]) * 1000 for text in outputs], cpu
 
 
 def cumulative_us(stderr: str, module: str) -> int:
@@ -106,26 +131,35 @@ def row(name: str, ms: list[float], cpu: list[float], bare: float) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="benchmarks.importtime")
-    ap.add_argument("--runs", type=int, default=20, help="fresh interpreters per row (default 20)")
-    args = ap.parse_args(argv)
-    bare = statistics.median(fresh_runs("pass", args.runs)[1])
+def table(runs: int) -> list[str]:
+    """The import-time table (markdown lines), ``runs`` fresh interpreters per row."""
+    bare = statistics.median(fresh_runs("pass", runs)[1])
     lines = [
-        f"Import time, {args.runs} fresh interpreters per row (python -X importtime, cumulative):",
+        f"Import time, {runs} fresh interpreters per row (python -X importtime, cumulative; the "
+        "last rows: from the start of `-c` to a first parse done, `time.perf_counter`):",
         "",
         "| import | median | fastest | slowest | CPU over `python -c pass` (median) |",
         "|---|---|---|---|---|",
-        row("midstream", *import_times("midstream", args.runs), bare),
+        row("midstream", *import_times("midstream", runs), bare),
     ]
     for peer in PEERS:
         if importlib.util.find_spec(peer) is None:
             lines.append(f"| {peer} | not installed | | | |")
         else:
-            lines.append(row(peer, *import_times(peer, args.runs), bare))
-    first, cpu, engine = first_parse_times(args.runs)
+            lines.append(row(peer, *import_times(peer, runs), bare))
+    first, cpu, engine = first_parse_times(runs)
     lines.append(row(f"midstream: import + first Parser() + feed ({engine} engine)", first, cpu, bare))
-    print("\n".join(lines))
+    for peer, (label, _) in PEER_FIRST_PARSE.items():
+        if importlib.util.find_spec(peer) is not None:
+            lines.append(row(f"{peer}: {label}", *peer_first_parse_times(peer, runs), bare))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="benchmarks.importtime")
+    ap.add_argument("--runs", type=int, default=20, help="fresh interpreters per row (default 20)")
+    args = ap.parse_args(argv)
+    print("\n".join(table(args.runs)))
     return 0
 
 

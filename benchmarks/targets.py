@@ -105,6 +105,17 @@ def _s3(prefix: str) -> Callable[[dict[str, Any], str], float | None]:
     return measure
 
 
+def _s3_str(r: dict[str, Any], sfx: str) -> float | None:
+    times = r["jsonl"]["deltas"]["times"]
+    return _t(times["midstream (str deltas)" + sfx]) / _t(times["midstream" + sfx])
+
+
+def _s3_str_vs_ijson(r: dict[str, Any], sfx: str) -> float | None:
+    times = r["jsonl"]["deltas"]["times"]
+    peer = _by_name(times, "ijson items_coro multiple_values (yajl2_c)")
+    return None if peer is None else peer / _t(times["midstream (str deltas)" + sfx])
+
+
 MODEL = "midstream ModelParser (parse + validate, every delta)"
 
 
@@ -137,6 +148,8 @@ TARGETS: list[Target] = [
     ("2. bytes deltas cost ≤ 1.3× str deltas (worst document)", _s2_bytes, lambda x: x <= 1.3),
     ("3. JSONL 64 KiB chunks: ≥ 0.9× the split + orjson limit (its time ÷ ours)", _s3("split + orjson"), lambda x: x >= 0.9),
     ("3. JSONL 64 KiB chunks: ≥ 1.5× faster than ijson yajl2_c", _s3("ijson items multiple_values (yajl2_c)"), lambda x: x >= 1.5),
+    ("3. JSONL ~4-character deltas: str ≤ 1.2× bytes", _s3_str, lambda x: x <= 1.2),
+    ("3. JSONL ~4-character deltas: ahead of ijson yajl2_c on the bytes (its time ÷ our str time)", _s3_str_vs_ijson, lambda x: x >= 1),
     ("4. validation: ≤ 1.3× one model_validate_json (worst size)", _s4_floor, lambda x: x <= 1.3),
     ("4. validation: ≥ 10× faster than re-validating the buffer at every delta, 10 KB", _s4_revalidate, lambda x: x >= 10),
 ]
