@@ -23,7 +23,7 @@ def _seconds(t: Any) -> float | None:
 
 def chosen(rows: list[dict[str, Any]], peers: int = PEERS_DRAWN) -> list[str]:
     """midstream's two engines (value read after every delta, str deltas) and the ``peers``
-    fastest other libraries at the largest size."""
+    fastest other libraries at the largest size, among those whose final values are right."""
     names = list(rows[0]["times"])
     ours = [n for n in names if n.startswith("midstream") and "(" not in n]
 
@@ -31,7 +31,8 @@ def chosen(rows: list[dict[str, Any]], peers: int = PEERS_DRAWN) -> list[str]:
         t = _seconds(rows[-1]["times"].get(name))
         return float("inf") if t is None else t / rows[-1]["deltas"]
 
-    others = sorted((n for n in names if not n.startswith("midstream")), key=cost)
+    wrong = {n for r in rows for n in r.get("differs", ())}  # a final value not json.loads's
+    others = sorted((n for n in names if not n.startswith("midstream") and n not in wrong), key=cost)
     return ours + others[:peers]
 
 
