@@ -99,11 +99,12 @@ class Parser:
             self.events = raw = EventStream([on_event] if callable(on_event) else on_event)
         if trailing not in ("error", "ignore"):
             raise ValueError(f"trailing must be 'error' or 'ignore', not {trailing!r}")
-        args = (self, self._fail, multiple, partial_strings, max_depth, max_string, max_number, raw)
+        # (on_fail None: the engine calls self._fail, looked up when an error happens: a bound
+        # method held per parser would cost 64 bytes and an object for the collector)
+        args = (self, None, multiple, partial_strings, max_depth, max_string, max_number, raw)
         gen = make(*args, True) if trailing == "ignore" else make(*args)
         next(gen)
-        self._send = gen.send
-        self.feed = gen.send
+        self.feed = self._send = gen.send  # (one bound method: each gen.send makes a new one)
 
     @property
     def failed(self) -> ParseError | None:
