@@ -51,11 +51,15 @@ typedef struct {
     char dead, primed, closing, plain_utf8;
     PyObject *carry; /* a cut literal or escape (str), or NULL */
     Py_UCS4 *acc;    /* decoded text of the open string not yet appended to its slot */
-    Py_ssize_t alen, acap;
+    Py_ssize_t alen;
     PyObject *box, *sc, *sk;
     PyObject *owner;
-    Py_ssize_t pos, nl, lstart;
+    Py_ssize_t pos;
     Py_ssize_t max_string;
+    /* (the fields above are within 96 bytes of the object's start: two cache lines, whatever
+       the block's alignment, with the first one shared by the reference count) */
+    Py_ssize_t acap;
+    Py_ssize_t nl, lstart;
     PyObject *top;   /* innermost open container (NULL at top level) */
     PyObject *key;   /* the member key waiting for its value */
     Py_ssize_t tstart; /* offset where the open string or key began (its opening quote) */
