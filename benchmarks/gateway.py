@@ -27,25 +27,31 @@ jsonriver is fed the prefix as one chunk); those cells are marked ``≈``.
 What a gateway should do about the garbage collector
 -----------------------------------------------------
 CPython's cyclic collector runs a full collection whenever the objects that survived the younger
-generations grow by a quarter of the long-lived ones; each full collection walks every live
-container, and a gateway's live containers are mostly its partial values (10,000 ~2 KB
-documents are ~70 MB of objects). The values midstream builds hold no reference cycles: they are
-freed by reference counting the moment the application drops them, and the collector never
-frees any of them. So the full collections over them are pure cost, and they are what makes the
-time per delta grow with the number of open streams (see the "gc" column and the variants table
-that ``report`` prints). What an application can do, measured by this module (the "GC variants"
-table, compiled engine, the largest N):
+generations have grown by a quarter of the long-lived ones; each full collection walks every live
+container, and a gateway's live containers are mostly its partial values (10,000 open ~2 KB
+documents are ~70 MB of objects). The values midstream builds hold no reference cycles: reference
+counting frees them the moment the application drops them, and the collector never frees any of
+them, so the collections that walk them are pure cost. They are the "gc" part of the times below
+(the part that grows with the number of open streams, with the cache misses of touching more
+memory). What an application can do, measured by :func:`gc_variants` (the "Collector settings"
+table of :func:`report`, compiled engine, 10,000 streams; see the numbers there):
 
+* ``close()`` every parser when its stream ends, complete or cut (cut: it raises
+  ``IncompleteJSONError``). While its input is open a parser and its engine refer to each other,
+  a cycle that only the collector frees; ``close()`` lets the engine go, so a closed parser and
+  its value are freed by reference counting when dropped (a parser that raised keeps its error,
+  and the error's traceback the frames it went through, as any stored exception does).
 * ``gc.freeze()`` once after start-up (imports, configuration, the application's own long-lived
-  objects) moves everything alive then out of the collector's sight: every later collection is
-  cheaper by that much. It does not cover the partial values, which are made later.
-* ``gc.set_threshold(threshold0)`` with a larger first threshold (e.g. 100,000 instead of 700)
-  makes young collections rarer and so delays the full ones; the partial values still get walked.
-* Freezing periodically (``gc.freeze()`` every few seconds, e.g. from the loop that accepts
-  streams) keeps the partial values out of the full collections altogether; it is safe for
-  midstream's values (acyclic: reference counting frees them even when frozen), and leaks only
-  reference cycles the application itself creates between two freezes, which ``gc.unfreeze()``
-  followed by ``gc.collect()`` at a quiet moment would recover.
+  objects) takes everything alive then out of every later collection. It does not cover the
+  partial values, made later.
+* ``gc.set_threshold(100_000)`` (instead of 700) makes young collections rare, and with them the
+  full ones; the time in collections falls to a fraction, the partial values are still walked
+  when a collection does run.
+* ``gc.freeze()`` again every few seconds (from the loop that accepts streams, say) keeps the
+  partial values out of the full collections altogether. Safe for midstream's values (reference
+  counting frees frozen objects too); what it costs is that cycles made between two freezes, and
+  parsers abandoned without ``close()``, are never collected until ``gc.unfreeze()`` (then
+  ``gc.collect()`` at a quiet moment).
 """
 
 from __future__ import annotations
