@@ -42,23 +42,24 @@ static PyObject *EMPTY, *SPACE, *ESC[128], *KIND[EV_COUNT];
 
 typedef struct {
     PyObject_HEAD
-    /* The fields a delta inside a string reads first, together (at 10,000 open parsers each
-       cache line of an engine is a miss); the rare ones after them. */
+    /* What a delta inside a string reads comes first: the object's first cache line (the type
+       pads the object so that its block is whole cache lines, see ENGINE_SIZE; at 10,000 open
+       parsers every line an engine touches is a cache miss). The rare fields follow. */
     char state;
     char slot;       /* where the open string lives (SLOT_*): sc[sk], or box */
     char is_list;
     char events;     /* on_event is not None: the raw events are wanted */
-    char dead, primed, closing, plain_utf8;
-    PyObject *carry; /* a cut literal or escape (str), or NULL */
-    Py_UCS4 *acc;    /* decoded text of the open string not yet appended to its slot */
-    Py_ssize_t alen;
-    PyObject *box, *sc, *sk;
-    PyObject *owner;
+    char phase;      /* 0: not primed yet, 1: running, 2: dead (after an exception, as a generator) */
+    char cut;        /* carry is not NULL */
+    char closing, plain_utf8;
+    Py_ssize_t alen; /* characters in acc */
+    PyObject *sc, *sk;
     Py_ssize_t pos;
     Py_ssize_t max_string;
-    /* (the fields above are within 96 bytes of the object's start: two cache lines, whatever
-       the block's alignment, with the first one shared by the reference count) */
+    PyObject *carry; /* a cut literal or escape (str), or NULL */
+    Py_UCS4 *acc;    /* decoded text of the open string not yet appended to its slot */
     Py_ssize_t acap;
+    PyObject *box, *owner;
     Py_ssize_t nl, lstart;
     PyObject *top;   /* innermost open container (NULL at top level) */
     PyObject *key;   /* the member key waiting for its value */
@@ -553,7 +554,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 }
                 if (j + 1 == n) {  /* a cut escape */
                     e->carry = sub(buf, j, n);
-                    if (!e->carry) FAIL;
+                    if (!(e->cut = e->carry != NULL)) FAIL;
                     i = n;
                     break;
                 }
@@ -581,7 +582,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                             } else if (rl == 0 || (rl == 1 && PyUnicode_READ(kind, data, r0) == '\\') ||
                                        (pair_start && x == rend)) {
                                 e->carry = sub(buf, j, n);  /* wait for the pair */
-                                if (!e->carry) FAIL;
+                                if (!(e->cut = e->carry != NULL)) FAIL;
                                 i = n;
                                 break;
                             }
@@ -591,7 +592,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                         i = j + 6;
                     } else if (h == hend && hend < j + 6) {  /* cut: its rest may follow */
                         e->carry = sub(buf, j, n);
-                        if (!e->carry) FAIL;
+                        if (!(e->cut = e->carry != NULL)) FAIL;
                         i = n;
                         break;
                     } else {
@@ -832,7 +833,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 }
                 if (i + m == n) {  /* cut: its rest may follow */
                     e->carry = sub(buf, i, n);
-                    if (!e->carry) FAIL;
+                    if (!(e->cut = e->carry != NULL)) FAIL;
                     i = n;
                     break;
                 }
@@ -901,7 +902,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             e->lstart = e->pos + j + 1;
         }
     }
-    e->pos += n - (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);
+    e->pos += n - (e->cut ? PyUnicode_GET_LENGTH(e->carry) : 0);
 
     if (!e->closing) {
         if (out) return out;
@@ -945,9 +946,10 @@ error:
 /* The str fragment `msg` (after the carry of a cut token, if any). */
 static PyObject *feed_text(Engine *e, PyObject *msg) {
     Src src = {NULL, NULL, 0};
-    if (e->carry) {
+    if (e->cut) {
         src.str = PyUnicode_Concat(e->carry, msg);
         Py_CLEAR(e->carry);
+        e->cut = 0;
         if (!src.str) return NULL;
     } else {
         src.str = msg;
@@ -994,7 +996,7 @@ static PyObject *feed(Engine *e, PyObject *msg) {
         const char *b = PyBytes_AS_STRING(msg);
         Py_ssize_t n = PyBytes_GET_SIZE(msg), k = 0;
         while (k < n && !(b[k] & 0x80)) k++;
-        if (k == n && !e->carry) return feed_ascii(e, b, n);
+        if (k == n && !e->cut) return feed_ascii(e, b, n);
         text = PyUnicode_DecodeUTF8(b, n, "strict");
         if (!text) {
             if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) return NULL;
@@ -1094,21 +1096,21 @@ static int keep_partial(Engine *e) {
 }
 
 static PyObject *Engine_send(Engine *e, PyObject *msg) {
-    if (e->dead) {
+    if (e->phase == 2) {
         PyErr_SetNone(PyExc_StopIteration);
         return NULL;
     }
-    if (!e->primed) {
+    if (e->phase == 0) {
         if (msg != Py_None) {
             PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started engine");
             return NULL;
         }
-        e->primed = 1;
+        e->phase = 1;
         Py_RETURN_NONE;
     }
     PyObject *r = feed(e, msg);
     if (r) return r;
-    e->dead = 1;  /* as a generator that raised */
+    e->phase = 2;  /* as a generator that raised */
     if (PyErr_ExceptionMatches(ParseErrorT)) {
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
@@ -1184,9 +1186,14 @@ static PyMethodDef Engine_methods[] = {
     {"send", (PyCFunction)Engine_send, METH_O, "Feed one fragment (or CLOSE); the values it completes."},
     {NULL}};
 
+/* The object's size: its block (with the collector's 16-byte header before it) a whole number of
+   cache lines, so that in pymalloc's pools (whose blocks start 48 bytes into a 16 KiB-aligned
+   pool) every engine starts a cache line and its first line holds what a delta reads. */
+#define ENGINE_SIZE ((Py_ssize_t)(((sizeof(Engine) + 16 + 63) / 64) * 64 - 16))
+
 static PyTypeObject EngineType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "midstream.engine._cengine.Engine",
-    .tp_basicsize = sizeof(Engine),
+    .tp_basicsize = ENGINE_SIZE,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "The parser's engine state (see midstream.engine.build.engine).",
     .tp_traverse = (traverseproc)Engine_traverse,
