@@ -364,8 +364,10 @@ def _streams(c: Contender, docs: list[tuple[str, list[str]]], n: int) -> tuple[l
     return states, [(st, dls[k % len(dls)]) for k, st in enumerate(states)]
 
 
-def run_cell(c: Contender, docs: list[tuple[str, list[str]]], n: int, repeats: int, check: bool = True) -> dict[str, Any]:
-    """N streams of ``c`` fed round-robin: the best time per delta over ``repeats`` runs."""
+def run_cell(c: Contender, docs: list[tuple[str, list[str]]], n: int, repeats: int, check: bool = True, min_total: float = 0.0) -> dict[str, Any]:
+    """N streams of ``c`` fed round-robin: the best time per delta over ``repeats`` runs, or
+    more while their total is under ``min_total`` seconds (the best of many short runs is what
+    a loaded machine lets through; the first run's values are checked against json.loads)."""
     rounds = max(len(ds) for _, ds in docs)
     total = sum(len(docs[k % len(docs)][1]) for k in range(n))
     window = None
@@ -375,7 +377,9 @@ def run_cell(c: Contender, docs: list[tuple[str, list[str]]], n: int, repeats: i
         window = (r0, min(rounds, r0 + width))
         repeats = 1
     best: dict[str, Any] | None = None
-    for _ in range(repeats):
+    spent, runs = 0.0, 0
+    while runs < repeats or (spent < min_total and runs < 200):
+        runs += 1
         states, live = _streams(c, docs, n)
         r0, r1 = window or (0, rounds)
         if r0:
@@ -390,6 +394,7 @@ def run_cell(c: Contender, docs: list[tuple[str, list[str]]], n: int, repeats: i
             c.rounds(live, r0, r1)
             t = time.process_time() - t0
             wall = time.perf_counter() - w0
+        spent += t
         cell = {
             "ns_per_delta": t / fed * 1e9,
             "wall_ns_per_delta": wall / fed * 1e9,
@@ -400,7 +405,7 @@ def run_cell(c: Contender, docs: list[tuple[str, list[str]]], n: int, repeats: i
         }
         if best is None or cell["ns_per_delta"] < best["ns_per_delta"]:
             best = cell
-        if check and window is None and not isinstance(c, Harness):
+        if check and runs == 1 and window is None and not isinstance(c, Harness):
             for k, st in enumerate(states):
                 text = docs[k % len(docs)][0]
                 got = c.close(st)
@@ -566,8 +571,9 @@ def _disabled(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         gc.enable()
 
 
-def run(streams: Sequence[int] = STREAMS, names: Iterable[str] | None = None, variants: bool = True, pool: int = POOL, size: int = DOC_SIZE) -> dict[str, Any]:
-    """The whole gateway scenario; the results as a JSON-able dict (see :func:`report`)."""
+def run(streams: Sequence[int] = STREAMS, names: Iterable[str] | None = None, variants: bool = True, pool: int = POOL, size: int = DOC_SIZE, min_total: float = 1.0) -> dict[str, Any]:
+    """The whole gateway scenario; the results as a JSON-able dict (see :func:`report`).
+    ``min_total``: seconds of runs per cell at least (the best one is kept)."""
     docs = documents(pool, size)
     cs = contenders(names)
     results: dict[str, Any] = {
@@ -585,7 +591,7 @@ def run(streams: Sequence[int] = STREAMS, names: Iterable[str] | None = None, va
         for n in streams:
             total = n * results["deltas_per_doc"]
             repeats = 5 if total <= 50_000 else 3 if total <= 1_000_000 else 2
-            row[str(n)] = run_cell(c, docs, n, repeats)
+            row[str(n)] = run_cell(c, docs, n, repeats, min_total=min_total)
             print(f"  gateway {c.name} {n:,} streams done", file=sys.stderr, flush=True)
         if not isinstance(c, Harness):
             results["memory"][c.name] = memory(c, pool=pool, size=size)
@@ -687,7 +693,7 @@ def chart(results: dict[str, Any], out: Path = RESULTS / "gateway.png") -> Path:
     ax.set_ylabel("ns per ~4-character delta (value read after each)")
     ax.set_title("Gateway: time per delta vs open streams (hollow: timed on a window)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
