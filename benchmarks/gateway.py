@@ -52,6 +52,15 @@ table of :func:`report`, compiled engine, 10,000 streams; see the numbers there)
   counting frees frozen objects too); what it costs is that cycles made between two freezes, and
   parsers abandoned without ``close()``, are never collected until ``gc.unfreeze()`` (then
   ``gc.collect()`` at a quiet moment).
+
+Measured here (a loaded 2-core VM, CPython 3.11, compiled engine, 10,000 streams, four runs of
+the table): two full collections in a run; time in collections 46-72 ns per delta by default
+(5-7 % of the time per delta), 40-68 with ``gc.freeze()`` after start-up (no real change: the
+start-up heap is small beside the values), 9-17 with ``gc.set_threshold(100_000)``, 13-19 with
+``gc.freeze()`` every 50 rounds (every 0.5 s or so), 0 with the collector off. The total times of
+those rows move by ±10 % from run to run on this machine; the time in collections is the part
+they change. A dropped parser that was not closed waits for a collection with its value (before
+``close()`` let the engine go, a closed one did too).
 """
 
 from __future__ import annotations
