@@ -16,6 +16,45 @@ if TYPE_CHECKING:
 __all__ = ["Parser", "parse_partial"]
 
 
+class _Rare:
+    """What few parsers need, kept apart so that a parser is small: its event dispatcher, and how
+    its input ended (made for a parser with ``on_event``, or when it closes or fails)."""
+
+    __slots__ = ("closed", "engine", "error", "events", "result")
+
+    def __init__(self, events: EventStream | None = None) -> None:
+        self.events = events
+        self.error: ParseError | None = None
+        self.closed = False
+        self.result: Any = None
+        self.engine: str | None = None  # the engine's name, once the engine is let go
+
+
+class _Over:
+    """``feed`` once the input is over (closed, or stopped by an error): it raises. It holds no
+    reference to the parser, so that a parser that is over is freed by reference counting (while
+    its input is open, the parser and its engine refer to each other: a cycle, which only the
+    garbage collector frees)."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, value: Any, error: ParseError | None) -> None:
+        self.value = value
+        self.error = error
+
+    def __call__(self, chunk: object) -> Sequence[Any]:
+        error = self.error
+        if error is None:
+            raise ParseError("feed() after close()", partial=self.value)
+        raise ParseError(
+            f"feed() after a parse error ({error.msg})",
+            error.offset,
+            error.line,
+            error.column,
+            partial=error.partial,
+        ) from error
+
+
 class Parser:
     """Push parser for one JSON value, fed fragments split anywhere.
 
@@ -62,16 +101,15 @@ class Parser:
     without consumers builds no events at all.
     """
 
-    __slots__ = ("_closed", "_error", "_result", "_send", "engine", "events", "feed", "value")
+    # Four slots: the object is 48 bytes, a 64-byte block with its GC header, so that what every
+    # delta reads (feed, value) shares one cache line with the reference count (a gateway holding
+    # thousands of parsers takes a cache miss per line); the rest is in _rare.
+    __slots__ = ("_rare", "_send", "feed", "value")
 
     feed: Callable[[str | bytes | bytearray | memoryview], Sequence[Any]]
     #: The current (partial) top-level value; ``None`` before any value has begun. A plain
     #: attribute kept up to date by the engine, so reading it costs nothing.
     value: Any
-    #: The engine this parser runs: "compiled" or "python".
-    engine: str
-    #: The event dispatcher, when the parser was made with ``on_event``.
-    events: EventStream | None
 
     def __init__(
         self,
@@ -88,66 +126,84 @@ class Parser:
         _raw_kinds: int = 63,
     ) -> None:
         self.value = None
-        self._error: ParseError | None = None
-        self._closed = False
-        self._result: Any = None
-        self.engine, make = _engines.get(engine)
-        self.events = None
+        self._rare: _Rare | None = None
+        _, make = _engines.get(engine)
         raw = _on_raw
         if on_event is not None:
             from .events import EventStream
 
-            self.events = raw = EventStream([on_event] if callable(on_event) else on_event)
+            raw = EventStream([on_event] if callable(on_event) else on_event)
+            self._rare = _Rare(raw)
         if trailing not in ("error", "ignore"):
             raise ValueError(f"trailing must be 'error' or 'ignore', not {trailing!r}")
-        args = (self, self._fail, multiple, partial_strings, max_depth, max_string, max_number, raw)
+        # (on_fail None: the engine calls self._fail, looked up when an error happens: a bound
+        # method held per parser would cost 64 bytes and an object for the collector)
+        args = (self, None, multiple, partial_strings, max_depth, max_string, max_number, raw)
         if _raw_kinds != 63 and on_event is None:  # (the raw consumer wants only these kinds)
             gen = make(*args, trailing == "ignore", _raw_kinds)
         else:
             gen = make(*args, True) if trailing == "ignore" else make(*args)
         next(gen)
-        self._send = gen.send
-        self.feed = gen.send
+        self.feed = self._send = gen.send  # (one bound method: each gen.send makes a new one)
+
+    @property
+    def engine(self) -> str:
+        """The engine this parser runs (or ran): "compiled" or "python"."""
+        if self._rare is not None and self._rare.engine is not None:
+            return self._rare.engine
+        return "python" if hasattr(self._send.__self__, "gi_frame") else "compiled"
+
+    @property
+    def events(self) -> EventStream | None:
+        """The event dispatcher, when the parser was made with ``on_event``."""
+        return None if self._rare is None else self._rare.events
 
     @property
     def failed(self) -> ParseError | None:
         """The error that stopped this parser, if any (``feed`` and ``close`` raise it again)."""
-        return self._error
+        return None if self._rare is None else self._rare.error
 
     @property
     def closed(self) -> bool:
         """Whether ``close()`` has returned: the input is over."""
-        return self._closed
+        return self._rare is not None and self._rare.closed
 
     def close(self) -> Any:
-        """End of input: the complete value, or ``IncompleteJSONError`` with ``.partial``."""
-        if self._error is not None:
-            raise self._error
-        if not self._closed:
-            self._result = self._send(CLOSE)
-            self._closed = True
-            self.feed = self._feed_after_close
-        return self._result
+        """End of input: the complete value, or ``IncompleteJSONError`` with ``.partial``.
+
+        The engine is let go (whether the input was complete or not): a parser that is closed
+        is freed by reference counting as soon as the application drops it.
+        """
+        rare = self._rare
+        if rare is not None:
+            if rare.error is not None:
+                raise rare.error
+            if rare.closed:
+                return rare.result
+        try:
+            result = self._send(CLOSE)  # (an error: _fail has let the engine go)
+        except ParseError:
+            del self  # (the error's traceback keeps this frame: it must not keep the parser)
+            raise
+        rare = self._let_go(None)
+        rare.result = result
+        rare.closed = True
+        return result
 
     def _fail(self, err: ParseError) -> None:
-        self._error = err
-        self.feed = self._feed_after_error
+        self._let_go(err).error = err
 
-    def _feed_after_error(self, chunk: object) -> Sequence[Any]:
-        assert self._error is not None
-        raise ParseError(
-            f"feed() after a parse error ({self._error.msg})",
-            self._error.offset,
-            self._error.line,
-            self._error.column,
-            partial=self._error.partial,
-        ) from self._error
-
-    def _feed_after_close(self, chunk: object) -> Sequence[Any]:
-        raise ParseError("feed() after close()", partial=self.value)
+    def _let_go(self, error: ParseError | None) -> _Rare:
+        """The input is over: ``feed`` raises from now on, and the engine is dropped."""
+        rare = self._rare
+        if rare is None:
+            rare = self._rare = _Rare()
+        rare.engine = self.engine
+        self.feed = self._send = _Over(self.value, error)
+        return rare
 
     def __repr__(self) -> str:
-        state = "failed" if self._error else "closed" if self._closed else "open"
+        state = "failed" if self.failed else "closed" if self.closed else "open"
         return f"<midstream.Parser {state} value={self.value!r:.60}>"
 
 

@@ -11,7 +11,8 @@
  * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event, trailing, kinds)
  * returns an object that behaves as build.engine's generator: prime it with next(), then send()
  * fragments; send(CLOSE) ends the input. After an exception it is dead (StopIteration), as a
- * generator would be.
+ * generator would be. on_fail None: owner._fail is called instead (a parser then holds no bound
+ * method for it).
  *
  * Cost: each character is read once by the scan loop (a string's plain run, a number or a
  * literal are read again only when a fragment boundary cut them: at most the carry's 11
@@ -34,7 +35,7 @@ static const char *const EV_NAMES[EV_COUNT] = {"EV_OPEN", "EV_MEMBER", "EV_STRIN
 static PyObject *CLOSE, *located_fn, *describe_fn, *expected_fn, *inside_fn, *bad_number_fn;
 static PyObject *ParseErrorT, *LimitT, *IncompleteT, *DecoderT, *END_EXPECTED;
 /* Interned names and constants. */
-static PyObject *s_value, *s_partial, *s_pending, *s_start, *s_decode, *s_finish, *s_msg, *s_good;
+static PyObject *s_value, *s_partial, *s_pending, *s_start, *s_decode, *s_finish, *s_msg, *s_good, *s_fail;
 static PyObject *EMPTY, *SPACE, *ESC[128], *KIND[EV_COUNT];
 
 #define IS_WS(c) ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
@@ -44,30 +45,39 @@ static PyObject *EMPTY, *SPACE, *ESC[128], *KIND[EV_COUNT];
 
 typedef struct {
     PyObject_HEAD
-    PyObject *owner, *on_fail, *on_event;
-    int events;      /* the kinds of raw events wanted (bit 1 << EV_*), 0 without on_event */
-    int multiple, show, trailing;
-    Py_ssize_t max_depth, max_string, max_number;
+    /* What a delta inside a string reads comes first: the object's first cache line (the type
+       pads the object so that its block is whole cache lines, see ENGINE_SIZE; at 10,000 open
+       parsers every line an engine touches is a cache miss). The rare fields follow. */
+    char state;
+    char slot;       /* where the open string lives (SLOT_*): sc[sk], or box */
+    char is_list;
+    char events;     /* the kinds of raw events wanted (bit 1 << EV_*, at most 63), 0 without on_event */
+    char phase;      /* 0: not primed yet, 1: running, 2: dead (after an exception, as a generator) */
+    char cut;        /* carry is not NULL */
+    char closing, plain_utf8;
+    Py_ssize_t alen; /* characters in acc */
+    PyObject *sc, *sk;
+    Py_ssize_t pos;
+    Py_ssize_t max_string;
+    PyObject *carry; /* a cut literal or escape (str), or NULL */
+    Py_UCS4 *acc;    /* decoded text of the open string not yet appended to its slot */
+    Py_ssize_t acap;
+    PyObject *box, *owner;
+    Py_ssize_t nl, lstart;
+    PyObject *top;   /* innermost open container (NULL at top level) */
+    PyObject *key;   /* the member key waiting for its value */
+    Py_ssize_t tstart; /* offset where the open string or key began (its opening quote) */
     /* the open containers: stk[d] is the parent of the container opened under key kstk[d] */
     PyObject **stk, **kstk;
     Py_ssize_t depth, cap;
-    PyObject *memo;  /* keys seen: one string per distinct key, as json.loads */
-    PyObject *top;   /* innermost open container (NULL at top level) */
-    int is_list;
-    PyObject *key;   /* the member key waiting for its value */
-    int state;
-    int slot;        /* where the open string lives (SLOT_*): sc[sk], or box */
-    PyObject *box, *sc, *sk;
     char *num;       /* an open number cut by fragment boundaries (ASCII) */
     Py_ssize_t nlen, ncap;
-    PyObject *carry; /* a cut literal or escape (str), or NULL */
-    Py_ssize_t pos, nl, lstart;
-    Py_ssize_t tstart; /* offset where the open string or key began (its opening quote) */
+    PyObject *memo;  /* keys seen: one string per distinct key, as json.loads (made at the first key) */
+    PyObject *on_fail, *on_event;  /* on_fail NULL: owner._fail */
+    char multiple, show, trailing;
+    Py_ssize_t max_depth, max_number;
     PyObject *over;  /* a string found too long as it opened (for the error's partial), or NULL */
     PyObject *decoder;
-    int plain_utf8, closing, dead, primed;
-    Py_UCS4 *acc;    /* decoded text of the open string not yet appended to its slot */
-    Py_ssize_t alen, acap;
 } Engine;
 
 /* ---------------------------------------------------------------- helpers */
@@ -473,9 +483,11 @@ static int attach(Engine *e, PyObject *v, PyObject **out, int opened) {
 
 /* The end of a pass of the string loop that appended text: what acc holds goes in, the string's
    length is checked, and with events the text this pass appended (`added` characters: held in acc
-   and gone in directly, `direct`) is one growth, as build.py's GROW(acc). 0, or -1 on an error. */
-static inline int string_grew(Engine *e, Src *buf, Py_ssize_t direct) {
-    Py_ssize_t added = e->alen + direct, len = flush(e);
+   and gone in directly, `direct`) is one growth, as build.py's GROW(acc). `known`: the
+   string's length after the last piece that went in directly (the length when acc holds nothing
+   since). 0, or -1 on an error. */
+static inline int string_grew(Engine *e, Src *buf, Py_ssize_t direct, Py_ssize_t known) {
+    Py_ssize_t added = e->alen + direct, len = e->alen ? flush(e) : known;
     PyObject *piece = NULL;
     if (len <= 0 || (e->events & GROW_WANTED)) {  /* (len 0: everything went in directly) */
         PyObject *t = len < 0 ? NULL : slot_get(e);
@@ -511,6 +523,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             /* ---- inside a string: decode up to the closing quote or the fragment end */
             int val = e->state == STR, fin = 0, grew = 0;
             Py_ssize_t direct = 0;  /* characters appended before the last flush */
+            Py_ssize_t known = 0;  /* the string's length after the last direct append */
             /* an error in the string (`bad`, at bad_at) is raised once the text before it is
                appended (bad_in_string below), so that nothing received is lost */
             PyObject *bad;
@@ -518,14 +531,17 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             for (;;) {
                 j = plain_end(kind, data, i, n);
                 if (j > i) {
-                    if (j - i > 256 || e->alen > 4096) {  /* a long run goes in directly */
+                    /* a long run goes in directly, and so does a run that is all this pass
+                       appends (the common delta: plain text, up to its end or the closing quote;
+                       the whole fragment is then appended as it is, no copy made) */
+                    if (j - i > 256 || e->alen > 4096 || (e->alen == 0 && (j == n || PyUnicode_READ(kind, data, j) == '"'))) {
                         direct += e->alen + (j - i);
                         CHECK(flush(e));
                         PyObject *piece = sub(buf, i, j);
                         if (!piece) FAIL;
-                        Py_ssize_t r = grow(e, piece);
+                        known = grow(e, piece);
                         Py_DECREF(piece);
-                        CHECK(r);
+                        CHECK(known);
                     } else CHECK(acc_run(e, kind, data, i, j));
                     grew = 1;
                 }
@@ -542,7 +558,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 }
                 if (j + 1 == n) {  /* a cut escape */
                     e->carry = sub(buf, j, n);
-                    if (!e->carry) FAIL;
+                    if (!(e->cut = e->carry != NULL)) FAIL;
                     i = n;
                     break;
                 }
@@ -570,7 +586,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                             } else if (rl == 0 || (rl == 1 && PyUnicode_READ(kind, data, r0) == '\\') ||
                                        (pair_start && x == rend)) {
                                 e->carry = sub(buf, j, n);  /* wait for the pair */
-                                if (!e->carry) FAIL;
+                                if (!(e->cut = e->carry != NULL)) FAIL;
                                 i = n;
                                 break;
                             }
@@ -580,7 +596,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                         i = j + 6;
                     } else if (h == hend && hend < j + 6) {  /* cut: its rest may follow */
                         e->carry = sub(buf, j, n);
-                        if (!e->carry) FAIL;
+                        if (!(e->cut = e->carry != NULL)) FAIL;
                         i = n;
                         break;
                     } else {
@@ -598,12 +614,12 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                     goto bad_in_string;
                 }
             }
-            if (grew) CHECK(string_grew(e, buf, direct));
+            if (grew) CHECK(string_grew(e, buf, direct, known));
             if (!fin) break;
             v = slot_get(e);
             if (!v) FAIL;
             if (!val) {
-                PyObject *kk = PyDict_SetDefault(e->memo, v, v);
+                PyObject *kk = e->memo || (e->memo = PyDict_New()) ? PyDict_SetDefault(e->memo, v, v) : NULL;
                 Py_DECREF(v);
                 if (!kk) FAIL;
                 Py_INCREF(kk);
@@ -622,7 +638,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             CHECK(attach(e, v, &out, e->show));  /* (a top-level string shown open closes) */
             continue;
         bad_in_string:
-            if (grew && string_grew(e, buf, direct) < 0) {
+            if (grew && string_grew(e, buf, direct, known) < 0) {
                 Py_DECREF(bad);
                 FAIL;
             }
@@ -821,7 +837,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                 }
                 if (i + m == n) {  /* cut: its rest may follow */
                     e->carry = sub(buf, i, n);
-                    if (!e->carry) FAIL;
+                    if (!(e->cut = e->carry != NULL)) FAIL;
                     i = n;
                     break;
                 }
@@ -836,7 +852,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
                     if (j - i - 1 > e->max_string) { STRING_LIMIT(buf, i); FAIL; }
                     PyObject *text = sub(buf, i + 1, j);
                     if (!text) FAIL;
-                    PyObject *kk = PyDict_SetDefault(e->memo, text, text);  /* one string per key */
+                    PyObject *kk = e->memo || (e->memo = PyDict_New()) ? PyDict_SetDefault(e->memo, text, text) : NULL;  /* one string per key */
                     Py_DECREF(text);
                     if (!kk) FAIL;
                     Py_INCREF(kk);
@@ -890,7 +906,7 @@ static PyObject *scan(Engine *e, Src *buf, const int kind, const void *data, con
             e->lstart = e->pos + j + 1;
         }
     }
-    e->pos += n - (e->carry ? PyUnicode_GET_LENGTH(e->carry) : 0);
+    e->pos += n - (e->cut ? PyUnicode_GET_LENGTH(e->carry) : 0);
 
     if (!e->closing) {
         if (out) return out;
@@ -934,9 +950,10 @@ error:
 /* The str fragment `msg` (after the carry of a cut token, if any). */
 static PyObject *feed_text(Engine *e, PyObject *msg) {
     Src src = {NULL, NULL, 0};
-    if (e->carry) {
+    if (e->cut) {
         src.str = PyUnicode_Concat(e->carry, msg);
         Py_CLEAR(e->carry);
+        e->cut = 0;
         if (!src.str) return NULL;
     } else {
         src.str = msg;
@@ -983,7 +1000,7 @@ static PyObject *feed(Engine *e, PyObject *msg) {
         const char *b = PyBytes_AS_STRING(msg);
         Py_ssize_t n = PyBytes_GET_SIZE(msg), k = 0;
         while (k < n && !(b[k] & 0x80)) k++;
-        if (k == n && !e->carry) return feed_ascii(e, b, n);
+        if (k == n && !e->cut) return feed_ascii(e, b, n);
         text = PyUnicode_DecodeUTF8(b, n, "strict");
         if (!text) {
             if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) return NULL;
@@ -1083,21 +1100,21 @@ static int keep_partial(Engine *e) {
 }
 
 static PyObject *Engine_send(Engine *e, PyObject *msg) {
-    if (e->dead) {
+    if (e->phase == 2) {
         PyErr_SetNone(PyExc_StopIteration);
         return NULL;
     }
-    if (!e->primed) {
+    if (e->phase == 0) {
         if (msg != Py_None) {
             PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started engine");
             return NULL;
         }
-        e->primed = 1;
+        e->phase = 1;
         Py_RETURN_NONE;
     }
     PyObject *r = feed(e, msg);
     if (r) return r;
-    e->dead = 1;  /* as a generator that raised */
+    e->phase = 2;  /* as a generator that raised */
     if (PyErr_ExceptionMatches(ParseErrorT)) {
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
@@ -1111,7 +1128,7 @@ static PyObject *Engine_send(Engine *e, PyObject *msg) {
         }
         Py_XDECREF(partial);
         if (ok) {
-            PyObject *res = PyObject_CallOneArg(e->on_fail, v);
+            PyObject *res = e->on_fail ? PyObject_CallOneArg(e->on_fail, v) : PyObject_CallMethodOneArg(e->owner, s_fail, v);
             ok = res != NULL;
             Py_XDECREF(res);
         }
@@ -1127,6 +1144,7 @@ static PyObject *Engine_send(Engine *e, PyObject *msg) {
 }
 
 static PyObject *Engine_next(Engine *e) { return Engine_send(e, Py_None); }
+
 
 /* ---------------------------------------------------------------- the type */
 
@@ -1172,9 +1190,14 @@ static PyMethodDef Engine_methods[] = {
     {"send", (PyCFunction)Engine_send, METH_O, "Feed one fragment (or CLOSE); the values it completes."},
     {NULL}};
 
+/* The object's size: its block (with the collector's 16-byte header before it) a whole number of
+   cache lines, so that in pymalloc's pools (whose blocks start 48 bytes into a 16 KiB-aligned
+   pool) every engine starts a cache line and its first line holds what a delta reads. */
+#define ENGINE_SIZE ((Py_ssize_t)(((sizeof(Engine) + 16 + 63) / 64) * 64 - 16))
+
 static PyTypeObject EngineType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "midstream.engine._cengine.Engine",
-    .tp_basicsize = sizeof(Engine),
+    .tp_basicsize = ENGINE_SIZE,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "The parser's engine state (see midstream.engine.build.engine).",
     .tp_traverse = (traverseproc)Engine_traverse,
@@ -1203,8 +1226,10 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     memset((char *)e + sizeof(PyObject), 0, sizeof(Engine) - sizeof(PyObject));
     Py_INCREF(owner);
     e->owner = owner;
-    Py_INCREF(on_fail);
-    e->on_fail = on_fail;
+    if (on_fail != Py_None) {  /* (None: owner._fail, looked up on an error) */
+        Py_INCREF(on_fail);
+        e->on_fail = on_fail;
+    }
     Py_INCREF(on_event);
     e->on_event = on_event;
     e->events = on_event != Py_None ? kinds & ALL_KINDS : 0;
@@ -1215,16 +1240,11 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     e->max_string = max_string;
     e->max_number = max_number;
     e->state = VALUE;
-    e->memo = PyDict_New();
     Py_INCREF(EMPTY);
     e->key = EMPTY;
     Py_INCREF(EMPTY);
     e->box = EMPTY;
     PyObject_GC_Track(e);
-    if (!e->memo) {
-        Py_DECREF(e);
-        return NULL;
-    }
     return (PyObject *)e;
 }
 
@@ -1318,6 +1338,7 @@ PyMODINIT_FUNC PyInit__cengine(void) {
     INTERN(s_finish, "finish");
     INTERN(s_msg, "msg");
     INTERN(s_good, "good");
+    INTERN(s_fail, "_fail");
 #undef INTERN
     if (!(EMPTY = PyUnicode_FromString("")) || !(SPACE = PyUnicode_FromString(" "))) return NULL;
     for (int k = 0; k < EV_COUNT; k++)

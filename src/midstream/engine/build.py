@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
         value: Any
 
+        def _fail(self, err: ParseError) -> None:
+            """Told of the error that stops the engine (when the engine has no ``on_fail``)."""
+
 __all__ = [
     "ALL_KINDS",
     "CLOSE",
@@ -198,7 +201,7 @@ def _lexicon() -> tuple[Any, ...]:
 
 def python_engine(
     owner: ValueHolder,
-    on_fail: Callable[[ParseError], None],
+    on_fail: Callable[[ParseError], None] | None,
     multiple: bool = False,
     partial_strings: bool = True,
     max_depth: int = DEFAULT_LIMITS["max_depth"],
@@ -213,7 +216,8 @@ def python_engine(
     ``owner.value`` always holds the current top-level value (live, partial while incomplete).
     Each ``send`` returns the top-level values completed by that fragment (``()`` if none);
     ``send(CLOSE)`` ends the input and returns the value (or the list of values when
-    ``multiple``). Errors are reported to ``on_fail`` and raised; the generator is then dead.
+    ``multiple``). Errors are reported to ``on_fail`` (None: ``owner._fail``) and raised; the
+    generator is then dead.
 
     ``on_event(kind, value, key)``, when given, is called for each raw event (``EV_*`` above):
     containers opening, keys completing, strings opening and growing, values completing. It is
@@ -690,7 +694,7 @@ def python_engine(
                 top[key] = over
         if e.partial is None:
             e.partial = owner.value
-        on_fail(e)
+        (owner._fail if on_fail is None else on_fail)(e)
         raise
 
 
