@@ -927,6 +927,11 @@ def report(results: dict[str, Any]) -> str:
         out += size_table(v, "midstream ModelParser (parse + validate, every delta)", per_delta=False)
         out.append("")
         out.append("Ratios are time ÷ ModelParser's time in the same run: below 1× is faster than it.")
+    if results.get("gateway"):
+        from benchmarks.gateway import report as gateway_report
+
+        out += ["", *gateway_report(results["gateway"])]
+        out += ["", "![time per delta against open streams, log scale](benchmarks/results/gateway.png)"]
     if results.get("durations"):
         d = results["durations"]
         parts = ", ".join(f"{k} {v:.0f} s" for k, v in d.items())
@@ -1000,6 +1005,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-sdk", dest="sdk", action="store_false", help="skip the SDK rows (recorded SSE bodies)")
     ap.add_argument("--sdk-runs", type=int, default=5, help="interleaved rounds of the SDK rows (default 5)")
     ap.add_argument("--importtime", type=int, default=20, metavar="RUNS", help="fresh interpreters per cold-start row (0: skip; default 20)")
+    ap.add_argument("--no-gateway", dest="gateway", action="store_false", help="skip the gateway scenario (benchmarks/gateway.py)")
     ap.add_argument("--only-midstream", action="store_true", help=argparse.SUPPRESS)  # the child run
     args = ap.parse_args(argv)
     global ONLY_OURS
@@ -1045,6 +1051,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.importtime import table as importtime_table
 
         timed("importtime", lambda: importtime_table(args.importtime))
+    if args.gateway and not ONLY_OURS:
+        from benchmarks import gateway
+
+        timed("gateway", lambda: gateway.run(min_total=0.5))
     results["durations"] = durations
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
@@ -1056,6 +1066,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.chart import draw
 
         draw(results, args.out.parent / "partial.png")
+        if results.get("gateway"):
+            from benchmarks.gateway import chart as gateway_chart
+
+            gateway_chart(results["gateway"], args.out.parent / "gateway.png")
     except ImportError:
         print("(matplotlib not installed: no chart)", file=sys.stderr)
     if args.readme:

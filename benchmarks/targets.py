@@ -137,6 +137,32 @@ def _s4_revalidate(r: dict[str, Any], sfx: str) -> float | None:
     return None if peer is None else peer / _t(row["times"][MODEL + sfx])
 
 
+def _gateway_row(r: dict[str, Any], sfx: str) -> dict[str, Any] | None:
+    g = r.get("gateway")
+    if not g:
+        return None
+    row: dict[str, Any] | None = g["cells"].get("midstream (python)" if sfx else "midstream (compiled)")
+    return row
+
+
+def _g_growth(r: dict[str, Any], sfx: str) -> float | None:
+    row = _gateway_row(r, sfx)
+    if row is None or "10" not in row or "10000" not in row:
+        return None
+    return float(row["10000"]["ns_per_delta"]) / float(row["10"]["ns_per_delta"])
+
+
+def _g_rate(r: dict[str, Any], sfx: str) -> float | None:
+    row = _gateway_row(r, sfx)
+    return None if row is None or "10000" not in row else float(row["10000"]["deltas_per_s"]) / 1e6
+
+
+def _g_fresh(r: dict[str, Any], sfx: str) -> float | None:
+    g = r.get("gateway")
+    fresh = g and g.get("fresh_parser", {}).get("python" if sfx else "compiled")
+    return float(fresh["tracemalloc"]) if fresh else None
+
+
 TARGETS: list[Target] = [
     ("1. partial value: ≥ 2× faster than the fastest peer at ~1 KB", _s1_small, lambda x: x >= 2),
     ("1. partial value: ≥ 10× faster than the fastest peer from 10 KB up (synthetic documents)", _s1_large, lambda x: x >= 10),
@@ -152,6 +178,9 @@ TARGETS: list[Target] = [
     ("3. JSONL ~4-character deltas: ahead of ijson yajl2_c on the bytes (its time ÷ our str time)", _s3_str_vs_ijson, lambda x: x >= 1),
     ("4. validation: ≤ 1.3× one model_validate_json (worst size)", _s4_floor, lambda x: x <= 1.3),
     ("4. validation: ≥ 10× faster than re-validating the buffer at every delta, 10 KB", _s4_revalidate, lambda x: x >= 10),
+    ("5. gateway: time per delta at 10,000 streams ≤ 2.5× at 10", _g_growth, lambda x: x <= 2.5),
+    ("5. gateway: ≥ 1.5 M deltas/s per core at 10,000 streams (M deltas/s)", _g_rate, lambda x: x >= 1.5),
+    ("5. gateway: a fresh parser ≤ 512 B (B)", _g_fresh, lambda x: x <= 512),
 ]
 
 
@@ -163,8 +192,9 @@ def _cell(target: Target, results: dict[str, Any], sfx: str) -> str:
         value = None
     if value is None:
         return "–"
-    unit = " %" if "adds" in text else "×"
-    return f"{value:,.2f}{unit} {'✓' if ok(value) else '✗'}"
+    unit = " %" if "adds" in text else " M" if "(M deltas/s)" in text else " B" if "(B)" in text else "×"
+    number = f"{value:,.0f}" if unit == " B" else f"{value:,.2f}"
+    return f"{number}{unit} {'✓' if ok(value) else '✗'}"
 
 
 def table(results: dict[str, Any]) -> list[str]:

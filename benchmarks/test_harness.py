@@ -27,7 +27,7 @@ def test_benchmark_harness_runs(tmp_path: Path) -> None:
         args = ["--sizes", "500", "--cap", "0.5", "--jsonl-size", "50000", "--no-memory"]
         args += ["--corpus", str(tmp_path / "bench"), "--standard", "generated.json"]
         args += ["--jsonl-files", "amazon_cellphones.ndjson"]
-        args += ["--sdk-runs", "1", "--importtime", "0"]
+        args += ["--sdk-runs", "1", "--importtime", "0", "--no-gateway"]  # (test_gateway.py)
         assert bench_main([*args, "--out", str(out)]) == 0
     results = json.loads(out.read_text())
     assert results["engine"] == midstream.ENGINE
@@ -121,6 +121,18 @@ def test_targets_are_read_off_the_results() -> None:
     assert "| 1.20× ✓ |" in rows["2. bytes deltas cost ≤ 1.3× str deltas (worst document)"]
     assert "| 0.95× ✓ |" in rows["3. JSONL 64 KiB chunks: ≥ 0.9× the split + orjson limit (its time ÷ ours)"]
     assert rows["4. validation: ≤ 1.3× one model_validate_json (worst size)"].endswith("| – | – |")
+    cell = {"ns_per_delta": 300.0, "deltas_per_s": 2e6}
+    results["gateway"] = {
+        "cells": {
+            "midstream (compiled)": {"10": cell, "10000": {"ns_per_delta": 900.0, "deltas_per_s": 1.1e6}},
+            "midstream (python)": {"10": cell, "10000": {"ns_per_delta": 600.0, "deltas_per_s": 1.6e6}},
+        },
+        "fresh_parser": {"compiled": {"tracemalloc": 456.3}, "python": {"tracemalloc": 1280.3}},
+    }
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in table(results)[2:]}
+    assert rows["5. gateway: time per delta at 10,000 streams ≤ 2.5× at 10"].endswith("| 3.00× ✗ | 2.00× ✓ |")
+    assert rows["5. gateway: ≥ 1.5 M deltas/s per core at 10,000 streams (M deltas/s)"].endswith("| 1.10 M ✗ | 1.60 M ✓ |")
+    assert rows["5. gateway: a fresh parser ≤ 512 B (B)"].endswith("| 456 B ✓ | 1,280 B ✗ |")
 
 
 def test_importtime_reads_the_top_level_line() -> None:
