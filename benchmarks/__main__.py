@@ -130,16 +130,21 @@ CHECK_LIMIT = 2.0
 CHECK_SIZE = 10_000
 
 
-def add_check(column: dict[str, Any], name: str, peer: Peer, ds: list[str], expected: Any) -> None:
-    """Run ``peer`` on ``ds`` untimed, keeping every snapshot, and add its record to ``column``."""
-    snaps, final = peer.snapshots(ds)
-    c = check(snaps, final, expected)
-    rec = column.setdefault(name, {"inputs": 0, "final_ok": 0, "snapshots": 0, "backwards": {}})
+def add_record(column: dict[str, Any], name: str, snaps: list[Any], c: dict[str, Any]) -> dict[str, Any]:
+    """Add one input's check ``c`` (of ``snaps``) to ``name``'s record in ``column``."""
+    rec: dict[str, Any] = column.setdefault(name, {"inputs": 0, "final_ok": 0, "snapshots": 0, "backwards": {}})
     rec["inputs"] += 1
     rec["final_ok"] += c["final_ok"]
     rec["snapshots"] += len(snaps)
     for kind, n in c["backwards"].items():
         rec["backwards"][kind] = rec["backwards"].get(kind, 0) + n
+    return rec
+
+
+def add_check(column: dict[str, Any], name: str, peer: Peer, ds: list[str], expected: Any) -> None:
+    """Run ``peer`` on ``ds`` untimed, keeping every snapshot, and add its record to ``column``."""
+    snaps, final = peer.snapshots(ds)
+    rec = add_record(column, name, snaps, check(snaps, final, expected))
     if isinstance(final, Failed):
         rec.setdefault("raised", final.error)
 
@@ -400,13 +405,7 @@ def sdk_correctness(provider: str, streams: list[list[bytes]], column: dict[str,
                 expected = json.loads(text)
             except ValueError:  # a channel cut short (max tokens): not checked
                 continue
-            c = check(snaps, final, expected)
-            rec = column.setdefault(name, {"inputs": 0, "final_ok": 0, "snapshots": 0, "backwards": {}})
-            rec["inputs"] += 1
-            rec["final_ok"] += c["final_ok"]
-            rec["snapshots"] += len(snaps)
-            for kind, n in c["backwards"].items():
-                rec["backwards"][kind] = rec["backwards"].get(kind, 0) + n
+            add_record(column, name, snaps, check(snaps, final, expected))
 
     ours: dict[Any, tuple[list[Any], Any, str]] = {}
     for k, chunks in enumerate(streams):

@@ -133,8 +133,17 @@ class Contender:
         raise NotImplementedError
 
 
-def _prune(live: list[Pair], r: int) -> list[Pair]:
-    return [x for x in live if len(x[1]) > r]
+def _rounds(live: list[Pair], r0: int, r1: int) -> Iterator[tuple[int, list[Pair]]]:
+    """Rounds ``r0`` to ``r1``: each round's number and the streams still open in it (a stream
+    ends with its deltas). Per round, not per delta: the timed loop stays the contender's own."""
+    shortest = min(len(ds) for _, ds in live)
+    for r in range(r0, r1):
+        if r >= shortest:  # some streams have ended
+            live = [x for x in live if len(x[1]) > r]
+            if not live:
+                return
+            shortest = min(len(ds) for _, ds in live)
+        yield r, live
 
 
 class Midstream(Contender):
@@ -146,14 +155,8 @@ class Midstream(Contender):
         return Parser(engine=self.engine)
 
     def rounds(self, live: list[Pair], r0: int, r1: int) -> None:
-        shortest = min(len(ds) for _, ds in live)
-        for r in range(r0, r1):
-            if r >= shortest:  # some streams have ended
-                live = _prune(live, r)
-                if not live:
-                    return
-                shortest = min(len(ds) for _, ds in live)
-            for p, ds in live:
+        for r, now in _rounds(live, r0, r1):
+            for p, ds in now:
                 p.feed(ds[r])
                 p.value  # noqa: B018 - the partial value read after every delta is the point
 
@@ -184,14 +187,8 @@ class Jiter(Contender):
 
     def rounds(self, live: list[Pair], r0: int, r1: int) -> None:
         from_json = self.from_json
-        shortest = min(len(ds) for _, ds in live)
-        for r in range(r0, r1):
-            if r >= shortest:
-                live = _prune(live, r)
-                if not live:
-                    return
-                shortest = min(len(ds) for _, ds in live)
-            for st, ds in live:
+        for r, now in _rounds(live, r0, r1):
+            for st, ds in now:
                 buf = st[0] + ds[r]
                 st[0] = buf
                 try:  # noqa: SIM105 - a buffer of whitespace only: no value yet
@@ -270,14 +267,8 @@ class Jsonriver(Contender):
         return _River(self.parse)
 
     def rounds(self, live: list[Pair], r0: int, r1: int) -> None:
-        shortest = min(len(ds) for _, ds in live)
-        for r in range(r0, r1):
-            if r >= shortest:
-                live = _prune(live, r)
-                if not live:
-                    return
-                shortest = min(len(ds) for _, ds in live)
-            for st, ds in live:
+        for r, now in _rounds(live, r0, r1):
+            for st, ds in now:
                 st.push(ds[r])
 
     def value(self, state: Any) -> Any:
@@ -309,14 +300,8 @@ class Harness(Contender):
         return None
 
     def rounds(self, live: list[Pair], r0: int, r1: int) -> None:
-        shortest = min(len(ds) for _, ds in live)
-        for r in range(r0, r1):
-            if r >= shortest:
-                live = _prune(live, r)
-                if not live:
-                    return
-                shortest = min(len(ds) for _, ds in live)
-            for _st, ds in live:
+        for r, now in _rounds(live, r0, r1):
+            for _st, ds in now:
                 ds[r]
 
     def value(self, state: Any) -> Any:
