@@ -32,49 +32,30 @@ import json
 import os
 import time
 from collections.abc import AsyncIterator
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import anyio
-from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from midstream import aupdates
+from midstream.cli.demo import Party, StrictParty, bundled
 from midstream.web import RelayStats, sse_response, static_files
 
 HERE = Path(__file__).resolve().parent
 
 
-class Character(BaseModel):
-    name: str
-    class_: Literal["warrior", "mage", "thief", "cleric", "ranger"] = Field(alias="class")
-    description: str
-
-
-class Party(BaseModel):
-    characters: list[Character]
-
-
-class Fighter(BaseModel):
-    name: str
-    class_: Literal["warrior", "mage"] = Field(alias="class")  # no thieves here
-    description: str
-
-
-class StrictParty(BaseModel):
-    characters: list[Fighter]
-
-
+# The models of the bundled recording (a party of three characters), shared with
+# ``midstream demo``: ``Party`` accepts it, ``StrictParty`` (no thieves) fails on "thief".
 MODELS: dict[str, Any] = {"party": Party, "strict": StrictParty, "none": None}
 
 
 def recorded_payloads() -> list[dict[str, Any]]:
     """The payloads of the bundled recorded stream."""
-    text = resources.files("midstream").joinpath("data/demo_stream.jsonl").read_text("utf-8")
+    text = bundled()
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
