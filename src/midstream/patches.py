@@ -46,7 +46,7 @@ from .parser import Parser
 
 TYPE_CHECKING = False  # (typing is not imported at run time: see engine/build.py)
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+    from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
     from typing import Any
 
     from .events import Closed, Event, Opened, Path, Scalar, StringGrew, StringOpened
@@ -173,16 +173,22 @@ def patches(
             yield take()
             raise
         yield take()
-    try:
-        p.close()
-    except MidstreamError:
-        last = take()
-        if last:
-            yield last
-        raise
-    last = take()
+    last, error = _end(p, take)
     if last:
         yield last
+    if error is not None:
+        raise error
+
+
+def _end(p: Parser, take: Callable[[], list[Op]]) -> tuple[list[Op], MidstreamError | None]:
+    """``close()`` the parser: the operations the end of the input caused (a top-level number
+    completing; on an error, what came before it), and the error, which the caller raises after
+    yielding them."""
+    try:
+        p.close()
+    except MidstreamError as e:
+        return take(), e
+    return take(), None
 
 
 async def apatches(
@@ -200,16 +206,11 @@ async def apatches(
             yield take()
             raise
         yield take()
-    try:
-        p.close()
-    except MidstreamError:
-        last = take()
-        if last:
-            yield last
-        raise
-    last = take()
+    last, error = _end(p, take)
     if last:
         yield last
+    if error is not None:
+        raise error
 
 
 # ---- applying -------------------------------------------------------------------------------
