@@ -452,8 +452,8 @@ static int emit_at(Engine *e, int kind, PyObject *v) {
     return r;
 }
 
-/* The same, when events are wanted (one test when they are not). */
-static inline int emit_here(Engine *e, int kind, PyObject *v) { return e->events ? emit_at(e, kind, v) : 0; }
+/* The same, when events of this kind are wanted (one test when they are not: no index made). */
+static inline int emit_here(Engine *e, int kind, PyObject *v) { return e->events >> kind & 1 ? emit_at(e, kind, v) : 0; }
 
 /* ---------------------------------------------------------------- the state machine */
 
