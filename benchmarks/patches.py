@@ -25,7 +25,6 @@ rebuild ``json.loads(text)``.
 
 import argparse
 import cProfile
-import gc
 import io
 import json
 import math
@@ -37,23 +36,12 @@ from typing import Any
 
 import orjson
 
+from benchmarks.__main__ import best_time
 from midstream import Parser, Patcher, apply_patch, patches
 from midstream.patches import ops_json, patches_sse
 from support.docs import deltas, llm_document
 
 SIZES = [1_000, 10_000, 100_000, 1_000_000]
-
-
-def best_time(fn: Callable[[], Any], min_total: float = 0.5, max_runs: int = 20) -> float:
-    """Best wall time of ``fn()`` over repeated runs (up to ``max_runs``, ~min_total seconds)."""
-    times: list[float] = []
-    start = time.perf_counter()
-    while len(times) < max_runs and (not times or time.perf_counter() - start < min_total):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def patch_bytes(ds: list[str], engine: str | None, every: int = 1, marks: bool = False) -> tuple[int, Any]:

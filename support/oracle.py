@@ -217,7 +217,7 @@ def model_state(v: Any) -> Any:
     return (type(v), v)
 
 
-def _repeats_a_key(text: bytes) -> bool:
+def repeats_a_key(text: str | bytes) -> bool:
     """Whether some object of the JSON ``text`` has a key twice."""
     repeated = False
 
@@ -270,7 +270,7 @@ def check_model(data: bytes, model: Any = None, seed: int | None = None) -> None
         keys = [(d["type"], d["loc"]) for d in e.errors()]
         assert [(d["type"], tuple(d["loc"])) for d in result.errors()] == keys
         return
-    assert early is None or _repeats_a_key(body), f"failed early on a valid document: {early}"
+    assert early is None or repeats_a_key(body), f"failed early on a valid document: {early}"
     assert not isinstance(result, StreamValidationError), f"rejected what pydantic accepts: {result}"
     assert model_state(result) == model_state(expected), (result, expected)
 

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,7 +29,7 @@ from midstream import (
     ParseError,
     StreamValidationError,
 )
-from support.oracle import reference, reference_bytes
+from support.oracle import reference, reference_bytes, repeats_a_key
 
 
 def state(v: Any) -> Any:
@@ -62,22 +61,6 @@ def state(v: Any) -> Any:
 
 def error_list(e: ValidationError | StreamValidationError) -> list[tuple[str, tuple[Any, ...], str]]:
     return [(d["type"], tuple(d["loc"]), d["msg"]) for d in e.errors()]
-
-
-def repeats_a_key(text: str | bytes) -> bool:
-    """Whether some object of the JSON ``text`` has a key twice."""
-    repeated = False
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal repeated
-        repeated = repeated or len({k for k, _ in items}) != len(items)
-        return dict(items)
-
-    try:
-        json.loads(text, object_pairs_hook=pairs)
-    except (ValueError, RecursionError):
-        return False
-    return repeated
 
 
 def part_at(result: Any, path: Sequence[Any], tp_keys: dict[str, str] | None = None) -> Any:
