@@ -315,32 +315,61 @@ def engine_log(make: Callable[..., Any], chunks: Sequence[Any], **options: Any) 
     after it (or its error, whole); then the raw events (``on_event(kind, value, key)``: every
     one, with its value as it was then: a container's length when it opens, its whole content
     when it closes). (Past 2,000 feeds the partial value is compared after every 2**k-th feed
-    only: each comparison costs its whole size.)"""
+    only: each comparison costs its whole size.)
+
+    ``hooks=True`` runs the engine with hooks (see ``build.Hooked``): the record of fragments, an
+    ``after`` woken by every closing value that raises at every second call (the engine must go
+    on), and a mirror of the top-level value, logged after each feed."""
     owner = Owner()
     failed: list[Any] = []
     events: list[Any] = []
+    options = dict(options)
+    hooked = options.pop("hooks", False)
+    record: list[Any] = []
+    wake: list[Any] = []
+    mirrored: dict[str, Any] = {}
+    if hooked:
+        calls = [0]
+
+        def after() -> Any:
+            wake.clear()
+            calls[0] += 1
+            if calls[0] % 2 == 0:
+                raise ValueError(f"after {calls[0]}")
+            return ("after", calls[0], len(record))
+
+        options["hooks"] = (record, wake, after, [mirrored, "top", owner, 0])
 
     def on_event(kind: int, value: Any, key: Any) -> None:
         if isinstance(value, (list, dict)):
             what: Any = snapshot(value) if kind == build.EV_CLOSE else f"{type(value).__name__}:{len(value)}"
         else:
             what = f"{type(value).__name__}:{value!r}"
-        events.append((kind, what, type(key).__name__, key))
+        events.append((kind, what, type(key).__name__, key, hooked and snapshot(mirrored.get("top"))))
+        if hooked and kind == build.EV_CLOSE:
+            wake.append(kind)
 
     gen = make(owner, failed.append, on_event=on_event, **options)
     next(gen)
     log: list[Any] = []
     for k, chunk in enumerate([*chunks, build.CLOSE]):
+        shown = k < 2000 or k & (k - 1) == 0 or chunk is build.CLOSE
         try:
             result = gen.send(chunk)
         except ParseError as e:
             where = (e.msg, e.offset, e.line, e.column, e.excerpt)
             log.append(("error", type(e).__name__, where, snapshot(e.partial), failed == [e]))
             break
+        except ValueError as e:  # after()'s own (hooks)
+            log.append(("after raised", str(e), shown and snapshot(mirrored.get("top"))))
+            continue
         got = list(result) if isinstance(result, tuple) else result
-        shown = k < 2000 or k & (k - 1) == 0 or chunk is build.CLOSE
         log.append(("ok", type(result).__name__, snapshot(got), shown and snapshot(owner.value)))
+        if hooked:
+            log.append(("mirror", shown and snapshot(mirrored.get("top"))))
     log.append(("events", events))
+    if hooked:
+        log.append(("record", [(type(c).__name__, c) for c in record]))
     return log
 
 
@@ -353,6 +382,7 @@ ENGINE_OPTIONS: list[dict[str, Any]] = [
     {"trailing": True},
     {"kinds": 0b110101},  # ModelParser's: no growth, no members (the compiled engine skips them)
     {"kinds": 1 << build.EV_GROW | 1 << build.EV_CLOSE},  # (the Python engine's filter)
+    {"kinds": 0b110101, "hooks": True},  # ModelParser's hooks (see engine_log)
 ]
 
 

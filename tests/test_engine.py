@@ -29,7 +29,7 @@ def runs(p: Parser, name: str) -> bool:
     """Whether parser ``p`` really runs engine ``name`` (not only says so)."""
     state = p.feed.__self__  # type: ignore[attr-defined]  # the generator, or the C engine object
     if name == "python":
-        return getattr(state, "gi_code", None) is build.python_engine.__code__
+        return getattr(state, "gi_code", None) is build._machine.__code__
     return type(state).__module__ + "." + type(state).__name__ == "midstream.engine._cengine.Engine"
 
 

@@ -677,6 +677,42 @@ def test_bytes_and_str_pieces() -> None:
     assert p.close() == Weather.model_validate_json(text)
 
 
+def test_a_reused_buffer_is_kept_as_it_was() -> None:
+    """A bytearray (or memoryview) the caller fills again for the next delta: the text kept for
+    the final validation is what each delta held when it was fed."""
+    text = '{"city": "Zürich", "days": [1, 2]}'.encode()
+    for wrap in (bytearray, memoryview):
+        p = ModelParser(Weather)
+        buf = bytearray(3)
+        for k in range(0, len(text), 3):
+            piece = text[k : k + 3]
+            buf[: len(piece)] = piece
+            p.feed(wrap(buf[: len(piece)]) if wrap is memoryview else buf[: len(piece)])
+            buf[:] = b"???"  # the caller reuses its buffer
+        assert p.close() == Weather.model_validate_json(text)
+
+
+def test_feed_is_the_engines_send() -> None:
+    """No Python call of the model layer per delta: feed is the engine's own send (its hooks
+    keep the text and wake the model layer only when a part closed)."""
+    p = ModelParser(Order)
+    assert p.feed is p._parser.feed
+    p.partial  # noqa: B018
+    assert p.feed is p._parser.feed  # (reading the typed partial value changes nothing)
+
+
+def test_partial_open_string_after_a_parse_error() -> None:
+    """The open string the typed partial value shows is let go while a delta is read and shown
+    again afterwards: after an error in that delta too."""
+    p = ModelParser(Order)
+    p.feed('{"id": 7, "items": [{"sku": "ab')
+    assert p.partial.items[0].sku == "ab"
+    with pytest.raises(ParseError):
+        p.feed("cd\\x")
+    assert p.partial.items[0].sku == "abcd"
+    assert p.value == {"id": 7, "items": [{"sku": "abcd"}]}
+
+
 # ---- kept from before: shapes, strict mode, streams, JSONL ---------------------------------------
 
 

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
+    from .engine.build import Hooks
     from .events import Consumer, EventStream
 
 __all__ = ["Parser", "parse_partial"]
@@ -20,10 +21,11 @@ class _Rare:
     """What few parsers need, kept apart so that a parser is small: its event dispatcher, and how
     its input ended (made for a parser with ``on_event``, or when it closes or fails)."""
 
-    __slots__ = ("closed", "engine", "error", "events", "result")
+    __slots__ = ("closed", "engine", "error", "events", "result", "then")
 
     def __init__(self, events: EventStream | None = None) -> None:
         self.events = events
+        self.then: Callable[[ParseError], None] | None = None  # told of the error after the parser
         self.error: ParseError | None = None
         self.closed = False
         self.result: Any = None
@@ -124,6 +126,8 @@ class Parser:
         trailing: str = "error",
         _on_raw: Callable[[int, Any, Any], None] | None = None,
         _raw_kinds: int = 63,
+        _hooks: Hooks | None = None,
+        _on_fail: Callable[[ParseError], None] | None = None,
     ) -> None:
         self.value = None
         self._rare: _Rare | None = None
@@ -139,7 +143,13 @@ class Parser:
         # (on_fail None: the engine calls self._fail, looked up when an error happens: a bound
         # method held per parser would cost 64 bytes and an object for the collector)
         args = (self, None, multiple, partial_strings, max_depth, max_string, max_number, raw)
-        if _raw_kinds != 63 and on_event is None:  # (the raw consumer wants only these kinds)
+        if _on_fail is not None:
+            if self._rare is None:
+                self._rare = _Rare()
+            self._rare.then = _on_fail
+        if _hooks is not None and on_event is None:  # (a raw consumer's: see build.Hooked)
+            gen = make(*args, trailing == "ignore", _raw_kinds, _hooks)
+        elif _raw_kinds != 63 and on_event is None:  # (the raw consumer wants only these kinds)
             gen = make(*args, trailing == "ignore", _raw_kinds)
         else:
             gen = make(*args, True) if trailing == "ignore" else make(*args)
@@ -151,7 +161,7 @@ class Parser:
         """The engine this parser runs (or ran): "compiled" or "python"."""
         if self._rare is not None and self._rare.engine is not None:
             return self._rare.engine
-        return "python" if hasattr(self._send.__self__, "gi_frame") else "compiled"
+        return "compiled" if type(self._send.__self__).__module__ == "midstream.engine._cengine" else "python"
 
     @property
     def events(self) -> EventStream | None:
@@ -191,7 +201,10 @@ class Parser:
         return result
 
     def _fail(self, err: ParseError) -> None:
-        self._let_go(err).error = err
+        rare = self._let_go(err)
+        rare.error = err
+        if rare.then is not None:
+            rare.then(err)
 
     def _let_go(self, error: ParseError | None) -> _Rare:
         """The input is over: ``feed`` raises from now on, and the engine is dropped."""

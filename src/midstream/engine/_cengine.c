@@ -8,7 +8,8 @@
  * the CLOSE sentinel; bind() takes them from the Python engine module once (and checks that its
  * EV_* event numbers are the ones below).
  *
- * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event, trailing, kinds)
+ * engine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event, trailing, kinds,
+ *        hooks)
  * returns an object that behaves as build.engine's generator: prime it with next(), then send()
  * fragments; send(CLOSE) ends the input. After an exception it is dead (StopIteration), as a
  * generator would be. on_fail None: owner._fail is called instead (a parser then holds no bound
@@ -78,6 +79,7 @@ typedef struct {
     Py_ssize_t max_depth, max_number;
     PyObject *over;  /* a string found too long as it opened (for the error's partial), or NULL */
     PyObject *decoder;
+    PyObject *hooks; /* (record, wake, after, mirror), or NULL: see Engine_send */
 } Engine;
 
 /* ---------------------------------------------------------------- helpers */
@@ -1099,7 +1101,8 @@ static int keep_partial(Engine *e) {
     return r;
 }
 
-static PyObject *Engine_send(Engine *e, PyObject *msg) {
+/* send, without the hooks (see Engine_send) */
+static PyObject *send_core(Engine *e, PyObject *msg) {
     if (e->phase == 2) {
         PyErr_SetNone(PyExc_StopIteration);
         return NULL;
@@ -1143,6 +1146,61 @@ static PyObject *Engine_send(Engine *e, PyObject *msg) {
     return NULL;
 }
 
+/* The mirror (hooks[3]): a list, empty or [target, tkey, source, skey]: target[tkey] shows the open
+   string source[skey] elsewhere (ModelParser's typed partial value). While a fragment is read it is
+   let go (set to ""), so that the string has one reference and grows in place, then shown again. */
+static int mirror(Engine *e, int show) {
+    PyObject *m = PyTuple_GET_ITEM(e->hooks, 3);
+    if (PyList_GET_SIZE(m) != 4) return 0;
+    PyObject *v = show ? PyObject_GetItem(PyList_GET_ITEM(m, 2), PyList_GET_ITEM(m, 3)) : (Py_INCREF(EMPTY), EMPTY);
+    if (!v) return -1;
+    int r = PyObject_SetItem(PyList_GET_ITEM(m, 0), PyList_GET_ITEM(m, 1), v);
+    Py_DECREF(v);
+    return r;
+}
+
+/* send with hooks: send_core, and the hooks (record, wake, after, mirror) when given (build.Hooked says
+   the same): the mirror is let go while the fragment is read and shown again after (an error
+   too); a fragment read without error is appended to `record` (as bytes for a bytearray or a
+   memoryview: the caller may reuse its buffer); then, if the list `wake` is not empty (the event
+   consumer put something there), send returns after()'s result instead of its own. An error
+   raised by after() is the consumer's: the engine stays alive. */
+static Py_NO_INLINE PyObject *hooked_send(Engine *e, PyObject *msg) {
+    if (mirror(e, 0) < 0) return NULL;
+    PyObject *r = send_core(e, msg);
+    if (!r) {
+        PyObject *t, *v, *tb;
+        PyErr_Fetch(&t, &v, &tb);
+        if (mirror(e, 1) < 0) {  /* an error while showing it replaces the error */
+            Py_XDECREF(t);
+            Py_XDECREF(v);
+            Py_XDECREF(tb);
+            return NULL;
+        }
+        PyErr_Restore(t, v, tb);
+        return NULL;
+    }
+    if (mirror(e, 1) < 0) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    PyObject *piece = PyUnicode_Check(msg) || PyBytes_Check(msg) ? (Py_INCREF(msg), msg) : PyBytes_FromObject(msg);
+    if (!piece || PyList_Append(PyTuple_GET_ITEM(e->hooks, 0), piece) < 0) {
+        Py_XDECREF(piece);
+        Py_DECREF(r);
+        return NULL;
+    }
+    Py_DECREF(piece);
+    if (PyList_GET_SIZE(PyTuple_GET_ITEM(e->hooks, 1)) == 0) return r;
+    Py_DECREF(r);
+    return PyObject_CallNoArgs(PyTuple_GET_ITEM(e->hooks, 2));
+}
+
+static PyObject *Engine_send(Engine *e, PyObject *msg) {
+    if (__builtin_expect(e->hooks != NULL, 0) && msg != CLOSE && e->phase == 1) return hooked_send(e, msg);
+    return send_core(e, msg);
+}
+
 static PyObject *Engine_next(Engine *e) { return Engine_send(e, Py_None); }
 
 
@@ -1151,7 +1209,7 @@ static PyObject *Engine_next(Engine *e) { return Engine_send(e, Py_None); }
 /* The object fields, other than the container stack: one list for the GC's traverse and clear,
    so that neither can miss one. */
 #define ENGINE_OBJECTS(X) X(owner) X(on_fail) X(on_event) X(memo) X(top) X(key) X(box) X(sc) X(sk) \
-    X(carry) X(decoder) X(over)
+    X(carry) X(decoder) X(over) X(hooks)
 
 static int Engine_traverse(Engine *e, visitproc visit, void *arg) {
     for (Py_ssize_t d = 0; d < e->depth; d++) {
@@ -1210,17 +1268,23 @@ static PyTypeObject EngineType = {
 
 static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     static char *names[] = {"owner", "on_fail", "multiple", "partial_strings", "max_depth",
-                            "max_string", "max_number", "on_event", "trailing", "kinds", NULL};
-    PyObject *owner, *on_fail, *on_event = Py_None;
+                            "max_string", "max_number", "on_event", "trailing", "kinds", "hooks", NULL};
+    PyObject *owner, *on_fail, *on_event = Py_None, *hooks = Py_None;
     int multiple = 0, show = 1, trailing = 0, kinds = ALL_KINDS;
     Py_ssize_t max_depth = 1024, max_string = 64 * 1024 * 1024, max_number = 10000;
     if (!CLOSE) {
         PyErr_SetString(PyExc_RuntimeError, "midstream.engine._cengine: bind() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnOpi:engine", names, &owner, &on_fail, &multiple, &show,
-                                     &max_depth, &max_string, &max_number, &on_event, &trailing, &kinds))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|ppnnnOpiO:engine", names, &owner, &on_fail, &multiple, &show,
+                                     &max_depth, &max_string, &max_number, &on_event, &trailing, &kinds, &hooks))
         return NULL;
+    if (hooks != Py_None && !(PyTuple_CheckExact(hooks) && PyTuple_GET_SIZE(hooks) == 4 &&
+                              PyList_CheckExact(PyTuple_GET_ITEM(hooks, 0)) && PyList_CheckExact(PyTuple_GET_ITEM(hooks, 1)) &&
+                              PyCallable_Check(PyTuple_GET_ITEM(hooks, 2)) && PyList_CheckExact(PyTuple_GET_ITEM(hooks, 3)))) {
+        PyErr_SetString(PyExc_TypeError, "hooks must be None or a tuple (record: list, wake: list, after: callable, mirror: list)");
+        return NULL;
+    }
     Engine *e = PyObject_GC_New(Engine, &EngineType);
     if (!e) return NULL;
     memset((char *)e + sizeof(PyObject), 0, sizeof(Engine) - sizeof(PyObject));
@@ -1239,6 +1303,10 @@ static PyObject *make_engine(PyObject *self, PyObject *args, PyObject *kw) {
     e->max_depth = max_depth;
     e->max_string = max_string;
     e->max_number = max_number;
+    if (hooks != Py_None) {
+        Py_INCREF(hooks);
+        e->hooks = hooks;
+    }
     e->state = VALUE;
     Py_INCREF(EMPTY);
     e->key = EMPTY;
@@ -1318,7 +1386,7 @@ static PyObject *bind(PyObject *self, PyObject *module) {
 static PyMethodDef module_methods[] = {
     {"engine", (PyCFunction)(void (*)(void))make_engine, METH_VARARGS | METH_KEYWORDS,
      "engine(owner, on_fail, multiple=False, partial_strings=True, max_depth, max_string, max_number, "
-     "on_event=None, trailing=False, kinds=63): the parser's engine (see midstream.engine.build.python_engine)."},
+     "on_event=None, trailing=False, kinds=63, hooks=None): the parser's engine (see midstream.engine.build.python_engine)."},
     {"bind", (PyCFunction)bind, METH_O, "Take the sentinel, errors and helpers of the Python engine module."},
     {"maybe_big_int", (PyCFunction)maybe_big_int, METH_O,
      "Whether bytes may hold an integer literal of 19+ digits (see jsonl._py_maybe_big_int)."},

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from typing import Any, Final, Protocol
 
     Feed = Generator[Any, Any, None]
+    Hooks = tuple[list[Any], list[Any], Callable[[], Any], list[Any]]
 
     class ValueHolder(Protocol):
         """Where the engine keeps the top-level value: a plain attribute, so reading it is free."""
@@ -62,6 +63,7 @@ __all__ = [
     "EV_OPEN",
     "EV_SCALAR",
     "EV_STRING",
+    "Hooked",
     "python_engine",
 ]
 
@@ -199,6 +201,50 @@ def _lexicon() -> tuple[Any, ...]:
     return _LEXICON
 
 
+class Hooked:
+    """The Python engine with ``hooks=(record, wake, after, mirror)`` (the compiled engine does the
+    same inside its ``send``: a consumer such as ModelParser then pays no Python call per
+    fragment).
+
+    ``mirror`` is a list, empty or ``[target, tkey, source, skey]``: ``target[tkey]`` shows the
+    open string ``source[skey]`` elsewhere (ModelParser's typed partial value); while a fragment
+    is read it is let go (set to ``""``) so that the string has one reference and grows in place,
+    then shown again (after an error too). A fragment read without error is appended to
+    ``record`` (a bytearray or memoryview as bytes: the caller may reuse its buffer); then, if
+    the list ``wake`` is not empty (the event consumer put something there), ``send`` returns
+    ``after()``'s result instead of its own. An error raised by ``after()`` is the consumer's:
+    the engine stays alive."""
+
+    __slots__ = ("_after", "_gen", "_inner", "_mirror", "_record", "_wake")
+
+    def __init__(self, gen: Feed, hooks: Hooks) -> None:
+        self._gen = gen
+        self._inner = gen.send
+        self._record, self._wake, self._after, self._mirror = hooks
+
+    def __iter__(self) -> Hooked:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._gen)
+
+    def send(self, msg: Any) -> Any:
+        if msg is CLOSE:
+            return self._inner(msg)
+        m = self._mirror
+        if m:
+            m[0][m[1]] = ""
+        try:
+            res = self._inner(msg)
+        finally:
+            if m:
+                m[0][m[1]] = m[2][m[3]]
+        self._record.append(msg if isinstance(msg, (str, bytes)) else bytes(msg))
+        if self._wake:
+            return self._after()
+        return res
+
+
 def python_engine(
     owner: ValueHolder,
     on_fail: Callable[[ParseError], None] | None,
@@ -210,8 +256,10 @@ def python_engine(
     on_event: Callable[[int, Any, Any], None] | None = None,
     trailing: bool = False,
     kinds: int = ALL_KINDS,
-) -> Feed:
-    """The resumable parser. Prime with ``next()``; then ``send(fragment)``.
+    hooks: Hooks | None = None,
+) -> Feed | Hooked:
+    """The resumable parser (the state machine is :func:`_machine`'s generator; ``hooks`` wrap it
+    in :class:`Hooked`). Prime with ``next()``; then ``send(fragment)``.
 
     ``owner.value`` always holds the current top-level value (live, partial while incomplete).
     Each ``send`` returns the top-level values completed by that fragment (``()`` if none);
@@ -230,7 +278,27 @@ def python_engine(
     ``kinds`` (bits ``1 << EV_*``) are the kinds of raw events ``on_event`` wants: the others are
     not emitted (a consumer that ignores strings growing and keys completing, most of the
     events, spares their calls; the compiled engine also spares making the grown text).
+
+    ``hooks=(record, wake, after, mirror)`` keeps the text, lets the event consumer act once a
+    fragment is read and mirrors the open string elsewhere (see :class:`Hooked`).
     """
+    gen = _machine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event, trailing, kinds)
+    return gen if hooks is None else Hooked(gen, hooks)
+
+
+def _machine(
+    owner: ValueHolder,
+    on_fail: Callable[[ParseError], None] | None,
+    multiple: bool = False,
+    partial_strings: bool = True,
+    max_depth: int = DEFAULT_LIMITS["max_depth"],
+    max_string: int = DEFAULT_LIMITS["max_string"],
+    max_number: int = DEFAULT_LIMITS["max_number"],
+    on_event: Callable[[int, Any, Any], None] | None = None,
+    trailing: bool = False,
+    kinds: int = ALL_KINDS,
+) -> Feed:
+    """The state machine of :func:`python_engine` (its arguments), a generator."""
     # The lexical patterns as locals: the loop below is the hot path of the whole library (and
     # the compiled engine, which does not need them, does not pay for compiling them).
     (

@@ -279,7 +279,6 @@ class ModelParser(Generic[T]):
     __slots__ = (
         "__weakref__",
         "_adapter",
-        "_append",
         "_blocks",
         "_checking",
         "_closed",
@@ -293,7 +292,6 @@ class ModelParser(Generic[T]):
         "_new",
         "_out",
         "_parser",
-        "_pending",
         "_pieces",
         "_plan",
         "_proot",
@@ -323,6 +321,18 @@ class ModelParser(Generic[T]):
         engine: str | None = None,
     ) -> None:
         self._adapter, self._plan = plan_for(tp)
+        self._pieces: list[Any] = []  # the text: the latest pieces (the engine appends each) ...
+        self._blocks: list[Any] = []  # ... and the earlier ones, joined in blocks
+        #: parts reported by the current feed: their frames (Validated made when handed out),
+        #: and None where something else is left to do once the fragment is read (see _after)
+        self._out: list[Any] = []
+        #: the open string in the typed partial value: [the mapping holding it, its key there,
+        #: raw container, key], or empty (the engine lets go of it while it extends the string:
+        #: a second reference would make each append copy it)
+        self._shown: list[Any] = []
+        # The engine keeps the text, calls _after when _out is not empty and mirrors the open
+        # string (build.Hooked): a feed is the engine's own send, with no Python call of ours
+        # unless there is work.
         self._parser = Parser(
             engine=engine,
             partial_strings=partial_strings,
@@ -331,6 +341,8 @@ class ModelParser(Generic[T]):
             max_number=max_number,
             _on_raw=self._event,
             _raw_kinds=_KINDS,
+            _hooks=(self._pieces, self._out, self._after, self._shown),
+            _on_fail=self._stop,
         )
         #: The engine this parser runs ("compiled" or "python").
         self.engine = self._parser.engine
@@ -341,12 +353,6 @@ class ModelParser(Generic[T]):
         #: the frame of the top level (its one member is the document)
         self._root: Frame = [None, None, top, None, None, None, None, top, False, 0, None, _NO_TAG, ROOT, 0, False]
         self._top = self._root  # the innermost open container's frame
-        self._pieces: list[Any] = []  # the text: the latest pieces ...
-        self._append = self._pieces.append
-        self._blocks: list[Any] = []  # ... and the earlier ones, joined in blocks
-        #: parts reported by the current feed: their frames (Validated made when handed out)
-        self._out: list[Any] = []
-        self._pending = False  # the current feed left something to finish (see _after)
         self._checking = True  # early checks run (until the first failure)
         self._new: StreamValidationError | None = None  # found during the current feed
         self._error: ParseError | StreamValidationError | None = None  # what stopped it first
@@ -363,57 +369,19 @@ class ModelParser(Generic[T]):
         #: read: (id(container), key) -> (container, value)
         self._typed: dict[tuple[int, Any], tuple[Any, Any]] = {}
         self._proot: Any = None  # the typed partial value
-        #: the open string in it: (the mapping holding it, its key there, raw container, key)
-        self._shown: tuple[Any, Any, Any, Any] | None = None
-        self.feed = self._feeder(live=False)
+        #: parse and check a delta; return the parts it completed (see the class): the engine's
+        #: send (its hooks keep the text and call _after)
+        self.feed = self._send
 
     # ---- feeding ------------------------------------------------------------------------
 
-    def _feeder(self, live: bool) -> Callable[[str | bytes], Sequence[Validated]]:
-        """The ``feed`` function (a closure: a call costs less than a method's), plain or once
-        the typed partial value is kept up."""
-        send = self._send
-        append = self._append
-        after = self._after
-        stop = self._stop
-
-        def feed(delta: str | bytes) -> Sequence[Validated]:
-            """Parse and check ``delta``; return the parts it completed (see ModelParser)."""
-            try:
-                send(delta)
-            except ParseError as e:
-                stop(e)
-                raise
-            append(delta)
-            if self._pending:
-                return after()
-            return ()
-
-        def feed_live(delta: str | bytes) -> Sequence[Validated]:
-            """``feed``, letting go of the open string in the typed partial value while the
-            engine extends it (a second reference would make each append copy it)."""
-            shown = self._shown
-            if shown is not None:
-                shown[0][shown[1]] = ""
-            try:
-                send(delta)
-            except ParseError as e:
-                stop(e)
-                raise
-            append(delta)
-            if self._pending:
-                return after()
-            shown = self._shown
-            if shown is not None:
-                shown[0][shown[1]] = shown[2][shown[3]]
-            return ()
-
-        return feed_live if live else feed
-
     def _after(self) -> Sequence[Validated]:
-        """What a feed leaves to do after parsing: the length of an open string, the final
-        validation, raising a failure, handing out the reported parts."""
-        self._pending = False
+        """What a feed leaves to do once its fragment is read (the engine calls it when ``_out``
+        is not empty): the length of an open string, the final validation, raising a failure,
+        handing out the reported parts."""
+        out = self._out
+        parts = [x for x in out if x is not None]
+        out.clear()
         if self._checking:
             if self._deep:
                 self._fail_json()
@@ -425,20 +393,17 @@ class ModelParser(Generic[T]):
                     self._check_leaf(f, key, node, text)  # pydantic says how it is too long
                     self._limit = None
                 else:
-                    self._pending = True
+                    out.append(None)  # looked at again after the next fragment
         if self._complete and self._final is _UNSET and self._checking:
             self._finish()
             if self._final_error is not None:
                 self._fail(self._final_error, ())
             else:
-                self._out.append((self._root, self._final))
-        shown = self._shown
-        if shown is not None:
-            shown[0][shown[1]] = shown[2][shown[3]]
+                parts.append((self._root, self._final))
         new = self._new
         if new is not None:
             self._new = None
-            self._out = []
+            out.clear()
             if new.validation_error is not self._final_error and (
                 new.path or new.errors()[0]["type"] != "json_invalid"
             ):
@@ -446,14 +411,12 @@ class ModelParser(Generic[T]):
             new.consumed = self.consumed
             self._error = self._error or new
             raise new
-        out = self._out
-        if not out:
-            return ()
-        self._out = []
         if len(self._pieces) > _BLOCK:
             self._compact()
+        if not parts:
+            return ()
         made = Validated._of
-        return [made(x) if x.__class__ is list else made(*x) for x in out]
+        return [made(x) if x.__class__ is list else made(*x) for x in parts]
 
     def close(self) -> T:
         """The result: ``TypeAdapter(tp).validate_json(full_text)``, or its errors raised as a
@@ -466,9 +429,11 @@ class ModelParser(Generic[T]):
         except IncompleteJSONError as e:
             e.partial = self.partial
             self._error = self._error or e
+            self.feed = self._feed_after_close  # (the parser's failure made it _feed_after_error)
             raise
         except ParseError as e:
             self._error = self._error or e
+            self.feed = self._feed_after_close
             raise
         if self._final is _UNSET:
             self._finish()
@@ -551,7 +516,9 @@ class ModelParser(Generic[T]):
         elif kind == 5:
             f = self._top
             if value.__class__ is str:  # a string that was open is complete
-                self._string = self._shown = None
+                self._string = None
+                if self._shown:
+                    self._shown.clear()
                 fields = f[5]
                 n = f[7] if fields is None else fields.get(key, f[6])
                 if n is None or (value.__class__ in n.ok and f[10] is None):
@@ -565,18 +532,19 @@ class ModelParser(Generic[T]):
                 if f[9] > up[9]:
                     up[9] = f[9]
                 if up is self._root:
-                    self._complete = self._pending = True
+                    self._complete = True
+                    self._out.append(None)
                 return
             if n.plain and not f[8] and (n.required_set is None or value.keys() >= n.required_set):
                 # the usual case: a container whose required keys are there, judged by that
                 if up is self._root:
-                    self._complete = self._pending = True
+                    self._complete = True
+                    self._out.append(None)
                     return
                 if f[9] > up[9]:
                     up[9] = f[9]
                 if f[9] <= MAX_WHOLE_NESTING:
                     self._out.append(f)
-                    self._pending = True
                 return
             self._close(f, up, n)
         elif kind == 0:  # a container opened
@@ -632,9 +600,11 @@ class ModelParser(Generic[T]):
                 self._check_leaf(f, key, n, value)
                 return
             elif special == TOO_DEEP:
-                self._deep = self._pending = True
+                self._deep = True
+                self._out.append(None)
             else:  # TOP: a top-level scalar is the whole document
-                self._complete = self._pending = True
+                self._complete = True
+                self._out.append(None)
                 self._limit = None
             if f[PART] is not None:
                 self._put(f, key, value)
@@ -678,7 +648,8 @@ class ModelParser(Generic[T]):
         elif special == FORBIDDEN:
             return n  # fails when it closes, with its value
         elif special == TOO_DEEP:
-            self._deep = self._pending = True
+            self._deep = True
+            self._out.append(None)
             return None
         elif special == TOP:
             n = n.inner  # type: ignore[assignment]
@@ -696,7 +667,8 @@ class ModelParser(Generic[T]):
                 assert n.inner is not None
                 n = n.inner.items
             elif special == TOO_DEEP:
-                self._deep = self._pending = True
+                self._deep = True
+                self._out.append(None)
                 n = None
             elif special == TOP:
                 n = n.inner
@@ -704,7 +676,7 @@ class ModelParser(Generic[T]):
                 n = None
         if n is not None and n.max_chars is not None and self._checking:
             self._limit = (f, key, n)
-            self._pending = True
+            self._out.append(None)
         if f[PART] is not None:
             self._put(f, key, text)
             self._show_string(f, key)
@@ -752,11 +724,11 @@ class ModelParser(Generic[T]):
                         h = MAX_WHOLE_NESTING + 1
             if h <= MAX_WHOLE_NESTING and not root:
                 self._out.append(f if validated is _UNSET else (f, validated))
-                self._pending = True
         if h > up[HEIGHT]:
             up[HEIGHT] = h
         if root:
-            self._complete = self._pending = True
+            self._complete = True
+            self._out.append(None)
             self._limit = None
         elif validated is not _UNSET and validated is not _FAILED:
             if up[PART] is not None:
@@ -864,7 +836,7 @@ class ModelParser(Generic[T]):
         self._checking = False
         self._limit = None
         self._new = StreamValidationError(error, loc, self._parser.value, 0)
-        self._pending = True
+        self._out.append(None)
 
     def _loc(self, f: Frame, key: Any = _UNSET) -> tuple[Any, ...]:
         """pydantic's error location of frame ``f`` (and of its member ``key``). A frame's own
@@ -910,8 +882,6 @@ class ModelParser(Generic[T]):
     def _make_live(self) -> None:
         """Build the typed partial value once (O(what was received)); events keep it up."""
         self._live = True
-        if self.feed.__name__ == "feed":  # (not stopped by an error or by close())
-            self.feed = self._feeder(live=True)
         frames: list[Frame] = []
         x = self._top
         while x is not self._root:
@@ -1093,14 +1063,14 @@ class ModelParser(Generic[T]):
         shape = f[SHAPE]
         raw = f[RAW]
         if obj.__class__ is list:
-            self._shown = (obj, key, raw, key)
+            self._shown[:] = (obj, key, raw, key)
         elif obj.__class__ is dict:
             name = shape.names.get(key, key) if shape is not None and shape.kind == OBJECT else key
-            self._shown = (obj, name, raw, key)
+            self._shown[:] = (obj, name, raw, key)
         else:
             name = shape.names.get(key)
             if name is not None:
-                self._shown = (obj.__dict__, name, raw, key)
+                self._shown[:] = (obj.__dict__, name, raw, key)
 
 
 _FAILED: Any = object()
