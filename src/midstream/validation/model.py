@@ -304,6 +304,7 @@ class ModelParser(Generic[T]):
         "_too_deep",
         "_top",
         "_typed",
+        "_view",
         "engine",
         "feed",
     )
@@ -369,6 +370,7 @@ class ModelParser(Generic[T]):
         #: read: (id(container), key) -> (container, value)
         self._typed: dict[tuple[int, Any], tuple[Any, Any]] = {}
         self._proot: Any = None  # the typed partial value
+        self._view: Any = _UNSET  # what .partial returns, once it is one object kept up to date
         #: parse and check a delta; return the parts it completed (see the class): the engine's
         #: send (its hooks keep the text and call _after)
         self.feed = self._send
@@ -454,7 +456,7 @@ class ModelParser(Generic[T]):
     def _finish(self) -> None:
         """The one validation of the whole text that gives the answer."""
         try:
-            self._final = self._adapter.validate_json(self._text())
+            self._final = self._view = self._adapter.validate_json(self._text())
         except ValidationError as e:
             self._final = None
             self._final_error = e
@@ -510,8 +512,12 @@ class ModelParser(Generic[T]):
             f = self._top
             fields = f[5]
             n = f[7] if fields is None else fields.get(key, f[6])
-            if n is None or (value.__class__ in n.ok and f[10] is None):
-                return  # nothing to judge here, or valid as parsed
+            if n is None:
+                return  # nothing to judge here
+            if value.__class__ in n.ok:  # valid as parsed: into the typed partial value, if any
+                if f[10] is not None:
+                    self._put(f, key, float(value) if n.floats and value.__class__ is int else value)
+                return
             self._leaf(f, n, key, value)
         elif kind == 5:
             f = self._top
@@ -521,7 +527,11 @@ class ModelParser(Generic[T]):
                     self._shown.clear()
                 fields = f[5]
                 n = f[7] if fields is None else fields.get(key, f[6])
-                if n is None or (value.__class__ in n.ok and f[10] is None):
+                if n is None:
+                    return
+                if value.__class__ in n.ok:  # (a str: no float to make)
+                    if f[10] is not None:
+                        self._put(f, key, value)
                     return
                 self._leaf(f, n, key, value)
                 return
@@ -871,12 +881,17 @@ class ModelParser(Generic[T]):
         model reads as an instance with no field set. Once the value is complete and valid: the
         result.
         """
+        view = self._view  # (read after every delta by a UI: the rest is rare)
+        if view is not _UNSET:
+            return view
         if self._final is not _UNSET and self._final_error is None:
+            self._view = self._final
             return self._final
         if not self._live:
             self._make_live()
         if self._proot is None:
             return self._parser.value  # (a top-level scalar or string: as received)
+        self._view = self._proot
         return self._proot
 
     def _make_live(self) -> None:
@@ -1036,7 +1051,7 @@ class ModelParser(Generic[T]):
             elif shape is not None and shape.extra_mode == "allow":
                 obj[key] = value
         elif cls is _RootHolder:
-            self._proot = value
+            self._proot = self._view = value
         else:  # a model or a dataclass
             shape = f[SHAPE]
             name = shape.names.get(key)
