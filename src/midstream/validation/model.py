@@ -62,6 +62,7 @@ __all__ = ["ModelParser", "StreamValidationError", "Validated"]
 
 T = TypeVar("T")
 _UNSET: Any = object()
+_new = object.__new__
 _NO_TAG: Any = object()
 #: The raw events the early checks read: all but a string growing and a key completing.
 _KINDS = ALL_KINDS & ~(1 << EV_GROW | 1 << EV_MEMBER)
@@ -199,12 +200,6 @@ class Validated:
         self._frame: Frame | None = None
         self._path: Sequence[str | int] | Path | None = path
         self._value = value
-
-    @classmethod
-    def _of(cls, frame: Frame, value: Any = _UNSET) -> Validated:
-        v = cls.__new__(cls)
-        v._frame, v._path, v._value = frame, None, value
-        return v
 
     @property
     def path(self) -> Sequence[str | int] | Path:
@@ -382,7 +377,7 @@ class ModelParser(Generic[T]):
         is not empty): the length of an open string, the final validation, raising a failure,
         handing out the reported parts."""
         out = self._out
-        parts = [x for x in out if x is not None]
+        parts = out.copy()  # (None among them: a mark, see _out)
         out.clear()
         if self._checking:
             if self._deep:
@@ -415,10 +410,18 @@ class ModelParser(Generic[T]):
             raise new
         if len(self._pieces) > _BLOCK:
             self._compact()
-        if not parts:
-            return ()
-        made = Validated._of
-        return [made(x) if x.__class__ is list else made(*x) for x in parts]
+        made = []
+        for x in parts:  # Validated of a frame (its path and value made when read), inline
+            if x is not None:
+                v = _new(Validated)
+                if x.__class__ is list:
+                    v._frame = x
+                    v._value = _UNSET
+                else:
+                    v._frame, v._value = x
+                v._path = None
+                made.append(v)
+        return made or ()
 
     def close(self) -> T:
         """The result: ``TypeAdapter(tp).validate_json(full_text)``, or its errors raised as a
