@@ -129,3 +129,41 @@ def test_an_extension_older_than_its_source_is_stale(monkeypatch: pytest.MonkeyP
     assert _engine.stale()  # _cengine.c edited after the build: tests would run old code
     os.utime(fake.__file__, (source - 1, source - 1))
     assert not _engine.stale()  # unpacked together (an install), within the tolerance
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_feed_from_inside_a_feed_is_refused(name: str) -> None:
+    """An event consumer that feeds its own parser gets ValueError (as a generator running
+    already would say); the outer feed fails with it, and nothing is parsed out of order."""
+    p = Parser(engine=name, on_event=lambda ev: p.feed("1"))
+    with pytest.raises(ValueError, match="already executing"):
+        p.feed("[1")
+    assert p.value == []
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_the_mirror_survives_a_source_that_changes_it(name: str) -> None:
+    """hooks' mirror: its four items are held while they are used, so a source whose
+    __getitem__ empties the mirror list changes nothing for this fragment (and cannot crash)."""
+    _, make = _engine.get(name)
+
+    class Owner:
+        value = None
+
+        def _fail(self, err: Exception) -> None:
+            pass
+
+    class Source:
+        def __getitem__(self, key: int) -> str:
+            mirror.clear()
+            return "shown"
+
+    target: dict[str, str] = {}
+    mirror: list[object] = [target, "t", Source(), 0]
+    record: list[object] = []
+    gen = make(Owner(), None, hooks=(record, [], lambda: None, mirror))
+    next(gen)
+    assert gen.send("[1") == ()
+    assert target == {"t": "shown"} and mirror == [] and record == ["[1"]
+    assert gen.send(", 2]") == [[1, 2]]  # (the mirror is empty now: left alone)
+    assert target == {"t": "shown"} and record == ["[1", ", 2]"]

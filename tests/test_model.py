@@ -678,18 +678,50 @@ def test_bytes_and_str_pieces() -> None:
 
 
 def test_a_reused_buffer_is_kept_as_it_was() -> None:
-    """A bytearray (or memoryview) the caller fills again for the next delta: the text kept for
-    the final validation is what each delta held when it was fed."""
+    """One bytearray the caller fills again for each delta (fed as is, or through a memoryview):
+    the text kept for the final validation is what each delta held when it was fed."""
     text = '{"city": "Zürich", "days": [1, 2]}'.encode()
-    for wrap in (bytearray, memoryview):
+    for view in (False, True):
         p = ModelParser(Weather)
         buf = bytearray(3)
         for k in range(0, len(text), 3):
             piece = text[k : k + 3]
-            buf[: len(piece)] = piece
-            p.feed(wrap(buf[: len(piece)]) if wrap is memoryview else buf[: len(piece)])
-            buf[:] = b"???"  # the caller reuses its buffer
+            buf[:] = piece  # the same buffer, refilled
+            p.feed(memoryview(buf) if view else buf)
         assert p.close() == Weather.model_validate_json(text)
+
+
+def test_a_string_at_the_top_level_reads_as_it_grows() -> None:
+    p = ModelParser(str)
+    seen = [p.partial]  # (read before the string opens)
+    for d in ['"ab', "cd", 'ef"']:
+        p.feed(d)
+        seen.append(p.partial)
+    assert seen == [None, "ab", "abcd", "abcdef"]
+    assert p.close() == "abcdef"
+
+
+def test_an_unknown_key_of_a_typeddict_is_not_shown() -> None:
+    p = ModelParser(TD)
+    p.partial  # noqa: B018
+    p.feed('{"zz": "x')
+    p.feed('y", "name": "a')
+    assert p.partial == {"name": "a"}
+    p.feed('b", "n": 1}')
+    assert p.partial == {"name": "ab", "n": 1}
+
+
+def test_feed_after_a_parse_error_names_it() -> None:
+    """After a validation failure, feeding goes on; a parse error then stops it, and a feed
+    after that names the parse error (not the validation failure that came first)."""
+    p = ModelParser(Order)
+    with pytest.raises(StreamValidationError):
+        p.feed('{"id": "x", ')
+    with pytest.raises(ParseError):
+        p.feed("]")
+    with pytest.raises(ParseError, match=r"after a parse error \(expected"):
+        p.feed("1")
+    assert isinstance(p.failed, StreamValidationError)
 
 
 def test_feed_is_the_engines_send() -> None:

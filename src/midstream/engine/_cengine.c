@@ -53,7 +53,8 @@ typedef struct {
     char slot;       /* where the open string lives (SLOT_*): sc[sk], or box */
     char is_list;
     char events;     /* the kinds of raw events wanted (bit 1 << EV_*, at most 63), 0 without on_event */
-    char phase;      /* 0: not primed yet, 1: running, 2: dead (after an exception, as a generator) */
+    char phase;      /* 0: not primed yet, 1: running, 2: dead (after an exception, as a generator),
+                        3: reading a fragment (a send from inside it, e.g. from an event: ValueError) */
     char cut;        /* carry is not NULL */
     char closing, plain_utf8;
     Py_ssize_t alen; /* characters in acc */
@@ -1101,13 +1102,19 @@ static int keep_partial(Engine *e) {
     return r;
 }
 
+static PyObject *fail(Engine *e);
+
 /* send, without the hooks (see Engine_send) */
 static PyObject *send_core(Engine *e, PyObject *msg) {
-    if (e->phase == 2) {
-        PyErr_SetNone(PyExc_StopIteration);
-        return NULL;
-    }
-    if (e->phase == 0) {
+    if (e->phase != 1) {
+        if (e->phase == 2) {
+            PyErr_SetNone(PyExc_StopIteration);
+            return NULL;
+        }
+        if (e->phase == 3) {  /* (as a generator: the outer send goes on) */
+            PyErr_SetString(PyExc_ValueError, "engine already executing");
+            return NULL;
+        }
         if (msg != Py_None) {
             PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started engine");
             return NULL;
@@ -1115,9 +1122,19 @@ static PyObject *send_core(Engine *e, PyObject *msg) {
         e->phase = 1;
         Py_RETURN_NONE;
     }
+    e->phase = 3;
     PyObject *r = feed(e, msg);
-    if (r) return r;
-    e->phase = 2;  /* as a generator that raised */
+    if (r) {
+        e->phase = 1;
+        return r;
+    }
+    r = fail(e);
+    e->phase = 2;  /* as a generator that raised (on_fail was called while it still ran) */
+    return r;
+}
+
+/* The error path of send_core (always NULL): the partial value kept, on_fail told. */
+static PyObject *fail(Engine *e) {
     if (PyErr_ExceptionMatches(ParseErrorT)) {
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
@@ -1150,12 +1167,16 @@ static PyObject *send_core(Engine *e, PyObject *msg) {
    string source[skey] elsewhere (ModelParser's typed partial value). While a fragment is read it is
    let go (set to ""), so that the string has one reference and grows in place, then shown again. */
 static int mirror(Engine *e, int show) {
-    PyObject *m = PyTuple_GET_ITEM(e->hooks, 3);
+    PyObject *m = PyTuple_GET_ITEM(e->hooks, 3), *it[4];
     if (PyList_GET_SIZE(m) != 4) return 0;
-    PyObject *v = show ? PyObject_GetItem(PyList_GET_ITEM(m, 2), PyList_GET_ITEM(m, 3)) : (Py_INCREF(EMPTY), EMPTY);
-    if (!v) return -1;
-    int r = PyObject_SetItem(PyList_GET_ITEM(m, 0), PyList_GET_ITEM(m, 1), v);
-    Py_DECREF(v);
+    for (int k = 0; k < 4; k++) {  /* (held: the item methods called below may change the list) */
+        it[k] = PyList_GET_ITEM(m, k);
+        Py_INCREF(it[k]);
+    }
+    PyObject *v = show ? PyObject_GetItem(it[2], it[3]) : (Py_INCREF(EMPTY), EMPTY);
+    int r = v ? PyObject_SetItem(it[0], it[1], v) : -1;
+    Py_XDECREF(v);
+    for (int k = 0; k < 4; k++) Py_DECREF(it[k]);
     return r;
 }
 
@@ -1197,7 +1218,7 @@ static Py_NO_INLINE PyObject *hooked_send(Engine *e, PyObject *msg) {
 }
 
 static PyObject *Engine_send(Engine *e, PyObject *msg) {
-    if (__builtin_expect(e->hooks != NULL, 0) && msg != CLOSE && e->phase == 1) return hooked_send(e, msg);
+    if (e->hooks && msg != CLOSE && e->phase == 1) return hooked_send(e, msg);
     return send_core(e, msg);
 }
 

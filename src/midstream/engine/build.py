@@ -229,16 +229,18 @@ class Hooked:
         return next(self._gen)
 
     def send(self, msg: Any) -> Any:
-        if msg is CLOSE:
+        if msg is CLOSE or msg is None:  # (None: priming, as next())
             return self._inner(msg)
         m = self._mirror
         if m:
-            m[0][m[1]] = ""
+            target, key, _, _ = m
+            target[key] = ""
         try:
             res = self._inner(msg)
         finally:
             if m:
-                m[0][m[1]] = m[2][m[3]]
+                target, key, source, skey = m  # (held: the item methods may change the list)
+                target[key] = source[skey]
         self._record.append(msg if isinstance(msg, (str, bytes)) else bytes(msg))
         if self._wake:
             return self._after()
@@ -282,6 +284,15 @@ def python_engine(
     ``hooks=(record, wake, after, mirror)`` keeps the text, lets the event consumer act once a
     fragment is read and mirrors the open string elsewhere (see :class:`Hooked`).
     """
+    if hooks is not None and not (
+        type(hooks) is tuple
+        and len(hooks) == 4
+        and type(hooks[0]) is list
+        and type(hooks[1]) is list
+        and callable(hooks[2])
+        and type(hooks[3]) is list
+    ):
+        raise TypeError("hooks must be None or a tuple (record: list, wake: list, after: callable, mirror: list)")
     gen = _machine(owner, on_fail, multiple, partial_strings, max_depth, max_string, max_number, on_event, trailing, kinds)
     return gen if hooks is None else Hooked(gen, hooks)
 

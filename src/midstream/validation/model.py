@@ -260,7 +260,7 @@ class ModelParser(Generic[T]):
     be judged on its own, then the top-level value when it completes (its value is the final
     result). It raises :class:`StreamValidationError` in the feed whose delta closes a part that
     pydantic rejects (or makes a string or list exceed its ``max_length``), and only then: see
-    ``docs/validation.md`` for the rule. Feeding may go on after that failure (the rest is
+    the README's "Validation while streaming" for the rule. Feeding may go on after that failure (the rest is
     parsed, not checked); ``close()`` then raises pydantic's full error list. Malformed JSON
     raises ``ParseError``.
 
@@ -494,9 +494,9 @@ class ModelParser(Generic[T]):
         self.feed = self._feed_after_error
 
     def _feed_after_error(self, delta: object) -> Sequence[Validated]:
-        e = self._error
+        e = self._parser.failed  # (the parse error: a validation failure may have come first)
         assert e is not None
-        raise ParseError(f"feed() after a parse error ({e.msg})", getattr(e, "offset", 0), partial=self.value) from e
+        raise ParseError(f"feed() after a parse error ({e.msg})", e.offset, partial=self.value) from e
 
     def _feed_after_close(self, delta: object) -> Sequence[Validated]:
         raise ParseError("feed() after close()", self.consumed, partial=self.value)
@@ -1054,7 +1054,11 @@ class ModelParser(Generic[T]):
             elif shape is not None and shape.extra_mode == "allow":
                 obj[key] = value
         elif cls is _RootHolder:
-            self._proot = self._view = value
+            if value.__class__ is str:  # (an open string grows: it reads as the raw value)
+                self._proot = None
+                self._view = _UNSET
+            else:
+                self._proot = self._view = value
         else:  # a model or a dataclass
             shape = f[SHAPE]
             name = shape.names.get(key)
@@ -1082,9 +1086,12 @@ class ModelParser(Generic[T]):
         raw = f[RAW]
         if obj.__class__ is list:
             self._shown[:] = (obj, key, raw, key)
-        elif obj.__class__ is dict:
-            name = shape.names.get(key, key) if shape is not None and shape.kind == OBJECT else key
-            self._shown[:] = (obj, name, raw, key)
+        elif obj.__class__ is dict:  # (a member _put leaves out is not shown either)
+            name = shape.names.get(key) if shape is not None and shape.kind == OBJECT else key
+            if name is None and shape is not None and shape.extra_mode == "allow":
+                name = key
+            if name is not None:
+                self._shown[:] = (obj, name, raw, key)
         else:
             name = shape.names.get(key)
             if name is not None:
