@@ -53,7 +53,8 @@ typedef struct {
     char slot;       /* where the open string lives (SLOT_*): sc[sk], or box */
     char is_list;
     char events;     /* the kinds of raw events wanted (bit 1 << EV_*, at most 63), 0 without on_event */
-    char phase;      /* 0: not primed yet, 1: running, 2: dead (after an exception, as a generator),
+    char phase;      /* 0: not primed yet, 1: running (HOOKED: with hooks; the test every send makes,
+                        here in the first cache line), 2: dead (after an exception, as a generator),
                         3: reading a fragment (a send from inside it, e.g. from an event: ValueError) */
     char cut;        /* carry is not NULL */
     char closing, plain_utf8;
@@ -1104,9 +1105,12 @@ static int keep_partial(Engine *e) {
 
 static PyObject *fail(Engine *e);
 
+#define HOOKED 5 /* the phase "running" of an engine with hooks */
+
 /* send, without the hooks (see Engine_send) */
 static PyObject *send_core(Engine *e, PyObject *msg) {
-    if (e->phase != 1) {
+    char running = e->phase;
+    if (running != 1 && running != HOOKED) {
         if (e->phase == 2) {
             PyErr_SetNone(PyExc_StopIteration);
             return NULL;
@@ -1119,13 +1123,13 @@ static PyObject *send_core(Engine *e, PyObject *msg) {
             PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started engine");
             return NULL;
         }
-        e->phase = 1;
+        e->phase = e->hooks ? HOOKED : 1;
         Py_RETURN_NONE;
     }
     e->phase = 3;
     PyObject *r = feed(e, msg);
     if (r) {
-        e->phase = 1;
+        e->phase = running;
         return r;
     }
     r = fail(e);
@@ -1218,7 +1222,7 @@ static Py_NO_INLINE PyObject *hooked_send(Engine *e, PyObject *msg) {
 }
 
 static PyObject *Engine_send(Engine *e, PyObject *msg) {
-    if (e->hooks && msg != CLOSE && e->phase == 1) return hooked_send(e, msg);
+    if (e->phase == HOOKED && msg != CLOSE) return hooked_send(e, msg);
     return send_core(e, msg);
 }
 
