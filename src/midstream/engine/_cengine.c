@@ -1105,6 +1105,18 @@ static int keep_partial(Engine *e) {
 
 static PyObject *fail(Engine *e);
 
+/* The fetched exception (t, v, tb) raised again if `ok`, else dropped for the one now set (always NULL). */
+static PyObject *reraise(PyObject *t, PyObject *v, PyObject *tb, int ok) {
+    if (ok) {
+        PyErr_Restore(t, v, tb);
+    } else {
+        Py_XDECREF(t);
+        Py_XDECREF(v);
+        Py_XDECREF(tb);
+    }
+    return NULL;
+}
+
 #define HOOKED 5 /* the phase "running" of an engine with hooks */
 
 /* send, without the hooks (see Engine_send) */
@@ -1156,13 +1168,7 @@ static PyObject *fail(Engine *e) {
             ok = res != NULL;
             Py_XDECREF(res);
         }
-        if (!ok) {  /* an error while reporting the error replaces it */
-            Py_XDECREF(t);
-            Py_XDECREF(v);
-            Py_XDECREF(tb);
-            return NULL;
-        }
-        PyErr_Restore(t, v, tb);
+        return reraise(t, v, tb, ok);  /* (not ok: an error while reporting it replaces it) */
     }
     return NULL;
 }
@@ -1196,14 +1202,7 @@ static Py_NO_INLINE PyObject *hooked_send(Engine *e, PyObject *msg) {
     if (!r) {
         PyObject *t, *v, *tb;
         PyErr_Fetch(&t, &v, &tb);
-        if (mirror(e, 1) < 0) {  /* an error while showing it replaces the error */
-            Py_XDECREF(t);
-            Py_XDECREF(v);
-            Py_XDECREF(tb);
-            return NULL;
-        }
-        PyErr_Restore(t, v, tb);
-        return NULL;
+        return reraise(t, v, tb, mirror(e, 1) == 0);  /* (an error while showing it replaces it) */
     }
     if (mirror(e, 1) < 0) {
         Py_DECREF(r);
