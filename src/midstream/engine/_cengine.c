@@ -25,6 +25,10 @@
 
 enum { STR, KSTR, VALUE, FIRST_ITEM, KEY, FIRST_KEY, COLON, AFTER, NUM, END };
 enum { SLOT_BOX, SLOT_OWNER, SLOT_LIST, SLOT_DICT };
+/* An engine's phase: not primed yet; running (HOOKED: with hooks); reading a fragment (a send from
+   inside it, e.g. from an event consumer, is refused: ValueError, as a generator's); dead after an
+   exception (StopIteration, as a generator). */
+enum { PHASE_NEW, PHASE_RUNNING, PHASE_HOOKED, PHASE_READING, PHASE_DEAD };
 /* The raw events (build.EV_*): on_event(kind, value, key). */
 enum { EV_OPEN, EV_MEMBER, EV_STRING, EV_GROW, EV_SCALAR, EV_CLOSE, EV_COUNT };
 #define ALL_KINDS ((1 << EV_COUNT) - 1)
@@ -53,9 +57,8 @@ typedef struct {
     char slot;       /* where the open string lives (SLOT_*): sc[sk], or box */
     char is_list;
     char events;     /* the kinds of raw events wanted (bit 1 << EV_*, at most 63), 0 without on_event */
-    char phase;      /* 0: not primed yet, 1: running (HOOKED: with hooks; the test every send makes,
-                        here in the first cache line), 2: dead (after an exception, as a generator),
-                        3: reading a fragment (a send from inside it, e.g. from an event: ValueError) */
+    char phase;      /* PHASE_*: where the engine is in its life (the test every send makes, here in
+                        the first cache line) */
     char cut;        /* carry is not NULL */
     char closing, plain_utf8;
     Py_ssize_t alen; /* characters in acc */
@@ -1117,17 +1120,15 @@ static PyObject *reraise(PyObject *t, PyObject *v, PyObject *tb, int ok) {
     return NULL;
 }
 
-#define HOOKED 5 /* the phase "running" of an engine with hooks */
-
 /* send, without the hooks (see Engine_send) */
 static PyObject *send_core(Engine *e, PyObject *msg) {
     char running = e->phase;
-    if (running != 1 && running != HOOKED) {
-        if (e->phase == 2) {
+    if (running != PHASE_RUNNING && running != PHASE_HOOKED) {
+        if (running == PHASE_DEAD) {
             PyErr_SetNone(PyExc_StopIteration);
             return NULL;
         }
-        if (e->phase == 3) {  /* (as a generator: the outer send goes on) */
+        if (running == PHASE_READING) {  /* (as a generator: the outer send goes on) */
             PyErr_SetString(PyExc_ValueError, "engine already executing");
             return NULL;
         }
@@ -1135,17 +1136,17 @@ static PyObject *send_core(Engine *e, PyObject *msg) {
             PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started engine");
             return NULL;
         }
-        e->phase = e->hooks ? HOOKED : 1;
+        e->phase = e->hooks ? PHASE_HOOKED : PHASE_RUNNING;
         Py_RETURN_NONE;
     }
-    e->phase = 3;
+    e->phase = PHASE_READING;
     PyObject *r = feed(e, msg);
     if (r) {
         e->phase = running;
         return r;
     }
     r = fail(e);
-    e->phase = 2;  /* as a generator that raised (on_fail was called while it still ran) */
+    e->phase = PHASE_DEAD;  /* as a generator that raised (on_fail was called while it still ran) */
     return r;
 }
 
@@ -1221,7 +1222,7 @@ static Py_NO_INLINE PyObject *hooked_send(Engine *e, PyObject *msg) {
 }
 
 static PyObject *Engine_send(Engine *e, PyObject *msg) {
-    if (e->phase == HOOKED && msg != CLOSE) return hooked_send(e, msg);
+    if (e->phase == PHASE_HOOKED && msg != CLOSE) return hooked_send(e, msg);
     return send_core(e, msg);
 }
 
