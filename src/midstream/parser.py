@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import engine as _engines
-from .engine.build import CLOSE, DEFAULT_LIMITS
+from .engine.build import ALL_KINDS, CLOSE, DEFAULT_LIMITS
 from .errors import ParseError
 
 TYPE_CHECKING = False  # (typing is not imported at run time: see engine/build.py)
@@ -125,7 +125,7 @@ class Parser:
         engine: str | None = None,
         trailing: str = "error",
         _on_raw: Callable[[int, Any, Any], None] | None = None,
-        _raw_kinds: int = 63,
+        _raw_kinds: int = ALL_KINDS,
         _hooks: Hooks | None = None,
         _on_fail: Callable[[ParseError], None] | None = None,
     ) -> None:
@@ -147,10 +147,9 @@ class Parser:
             if self._rare is None:
                 self._rare = _Rare()
             self._rare.then = _on_fail
-        if _hooks is not None and on_event is None:  # (a raw consumer's: see build.Hooked)
+        if (_raw_kinds != ALL_KINDS or _hooks is not None) and on_event is None:
+            # a raw consumer that wants only these kinds, or with hooks (see build.Hooked)
             gen = make(*args, trailing == "ignore", _raw_kinds, _hooks)
-        elif _raw_kinds != 63 and on_event is None:  # (the raw consumer wants only these kinds)
-            gen = make(*args, trailing == "ignore", _raw_kinds)
         else:
             gen = make(*args, True) if trailing == "ignore" else make(*args)
         next(gen)
