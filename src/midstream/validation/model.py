@@ -260,9 +260,9 @@ class ModelParser(Generic[T]):
     be judged on its own, then the top-level value when it completes (its value is the final
     result). It raises :class:`StreamValidationError` in the feed whose delta closes a part that
     pydantic rejects (or makes a string or list exceed its ``max_length``), and only then: see
-    the README's "Validation while streaming" for the rule. Feeding may go on after that failure (the rest is
-    parsed, not checked); ``close()`` then raises pydantic's full error list. Malformed JSON
-    raises ``ParseError``.
+    the README's "Validation while streaming" for the rule. Feeding may go on after that failure
+    (the rest is parsed, not checked); ``close()`` then raises pydantic's full error list.
+    Malformed JSON raises ``ParseError``.
 
     ``close()`` returns ``TypeAdapter(tp).validate_json(full_text)``, computed when the value
     completed, or raises its errors. ``value`` is the raw partial JSON value (as
@@ -291,7 +291,6 @@ class ModelParser(Generic[T]):
         "_plan",
         "_proot",
         "_root",
-        "_send",
         "_shown",
         "_skey",
         "_string",
@@ -342,7 +341,6 @@ class ModelParser(Generic[T]):
         )
         #: The engine this parser runs ("compiled" or "python").
         self.engine = self._parser.engine
-        self._send = self._parser.feed
         self._too_deep = json_depth_limit()
         self._strings = self._plan.watch_strings  # a max_length to judge while strings are open
         top = root_node(self._plan)
@@ -368,7 +366,7 @@ class ModelParser(Generic[T]):
         self._view: Any = _UNSET  # what .partial returns, once it is one object kept up to date
         #: parse and check a delta; return the parts it completed (see the class): the engine's
         #: send (its hooks keep the text and call _after)
-        self.feed = self._send
+        self.feed = self._parser.feed
 
     # ---- feeding ------------------------------------------------------------------------
 
@@ -1047,12 +1045,9 @@ class ModelParser(Generic[T]):
             else:
                 obj[key] = value
         elif cls is dict:
-            shape = f[SHAPE]
-            name = shape.names.get(key) if shape is not None and shape.kind == OBJECT else key
+            name = _name_in_dict(f[SHAPE], key)
             if name is not None:
                 obj[name] = value
-            elif shape is not None and shape.extra_mode == "allow":
-                obj[key] = value
         elif cls is _RootHolder:
             if value.__class__ is str:  # (an open string grows: it reads as the raw value)
                 self._proot = None
@@ -1086,10 +1081,8 @@ class ModelParser(Generic[T]):
         raw = f[RAW]
         if obj.__class__ is list:
             self._shown[:] = (obj, key, raw, key)
-        elif obj.__class__ is dict:  # (a member _put leaves out is not shown either)
-            name = shape.names.get(key) if shape is not None and shape.kind == OBJECT else key
-            if name is None and shape is not None and shape.extra_mode == "allow":
-                name = key
+        elif obj.__class__ is dict:
+            name = _name_in_dict(shape, key)
             if name is not None:
                 self._shown[:] = (obj, name, raw, key)
         else:
@@ -1099,6 +1092,17 @@ class ModelParser(Generic[T]):
 
 
 _FAILED: Any = object()
+
+
+def _name_in_dict(shape: Node | None, key: Any) -> Any:
+    """The key under which a member goes in a typed partial part held as a dict (a TypedDict's
+    field name, or the key itself), or None where the part leaves it out."""
+    if shape is None or shape.kind != OBJECT:
+        return key
+    name = shape.names.get(key)
+    if name is None and shape.extra_mode == "allow":
+        return key
+    return name
 
 
 def _mismatched(n: Node) -> Node:
